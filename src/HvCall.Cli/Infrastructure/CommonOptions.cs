@@ -1,0 +1,66 @@
+using System.CommandLine;
+using HvCall.Abi;
+
+namespace HvCall.Cli.Infrastructure;
+
+/// <summary>Factories for the options several verbs share, so they are spelt and described alike.</summary>
+internal static class CommonOptions
+{
+    /// <summary><c>--json</c>: machine-readable output.</summary>
+    public static Option<bool> Json() => new("--json")
+    {
+        Description = "Write JSON (numbers as JSON integers) instead of text.",
+    };
+
+    /// <summary><c>--nested-root</c>: the configuration of a nested root partition.</summary>
+    public static Option<bool> NestedRoot() => new("--nested-root")
+    {
+        Description = "Use the routing of a nested root partition (a root whose hypervisor runs inside a Hyper-V VM).",
+    };
+
+    /// <summary>
+    /// <c>--arch x64|arm64</c>, parsed case-insensitively with a one-line error; absent means x64
+    /// (read it with <see cref="ArchitectureOrDefault"/>).
+    /// </summary>
+    public static Option<HvArchitecture?> Architecture() => new("--arch")
+    {
+        Description = "The processor architecture (default: x64).",
+        HelpName = "x64|arm64",
+        CustomParser = static result =>
+        {
+            var token = result.Tokens.Count == 1 ? result.Tokens[0].Value : string.Empty;
+            if (TryParseArchitecture(token, out var architecture))
+                return architecture;
+            result.AddError($"Unknown architecture '{token}': use x64 or arm64.");
+            return HvArchitecture.X64;
+        },
+    };
+
+    /// <summary>The value of an <see cref="Architecture"/> option, x64 when absent.</summary>
+    /// <param name="value">The parsed option value.</param>
+    public static HvArchitecture ArchitectureOrDefault(HvArchitecture? value) => value ?? HvArchitecture.X64;
+
+    /// <summary>The command-line spelling of an architecture: <c>x64</c> or <c>arm64</c>.</summary>
+    /// <param name="architecture">The architecture.</param>
+    public static string Spell(HvArchitecture architecture) =>
+        architecture == HvArchitecture.Arm64 ? "arm64" : "x64";
+
+    private static bool TryParseArchitecture(string token, out HvArchitecture architecture)
+    {
+        switch (token.ToLowerInvariant())
+        {
+            case "x64":
+            case "amd64":
+            case "x86_64":
+                architecture = HvArchitecture.X64;
+                return true;
+            case "arm64":
+            case "aarch64":
+                architecture = HvArchitecture.Arm64;
+                return true;
+            default:
+                architecture = HvArchitecture.X64;
+                return false;
+        }
+    }
+}

@@ -1,0 +1,48 @@
+using System;
+using System.IO;
+using System.Text.Json;
+
+namespace HvCall.Cli.Tests;
+
+/// <summary>The outcome of one in-process hvcall run.</summary>
+internal sealed record CliRun(int ExitCode, string Stdout, string Stderr)
+{
+    /// <summary>The non-empty lines written to stderr.</summary>
+    public string[] StderrLines => Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    /// <summary>Parses stdout as one JSON document.</summary>
+    public JsonDocument Json() => JsonDocument.Parse(Stdout);
+}
+
+/// <summary>Runs hvcall in-process through <see cref="Cli.Run(string[], System.IO.TextWriter, System.IO.TextWriter)"/>.</summary>
+internal static class CliRunner
+{
+    public static CliRun Run(params string[] args)
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        var exitCode = Cli.Run(args, stdout, stderr);
+        return new CliRun(exitCode, stdout.ToString(), stderr.ToString());
+    }
+
+    /// <summary>Runs and asserts success with nothing on stderr.</summary>
+    public static CliRun Ok(params string[] args)
+    {
+        var run = Run(args);
+        Xunit.Assert.True(run.ExitCode == 0, $"exit {run.ExitCode}, stderr: {run.Stderr}");
+        Xunit.Assert.Equal(string.Empty, run.Stderr);
+        return run;
+    }
+
+    /// <summary>Runs and asserts a usage error: exit 2, exactly one stderr line, nothing on stdout.</summary>
+    public static CliRun UsageError(params string[] args)
+    {
+        var run = Run(args);
+        Xunit.Assert.Equal(2, run.ExitCode);
+        Xunit.Assert.Equal(string.Empty, run.Stdout);
+        Xunit.Assert.Single(run.StderrLines);
+        Xunit.Assert.StartsWith("hvcall: error: ", run.Stderr, StringComparison.Ordinal);
+        Xunit.Assert.DoesNotContain("   at ", run.Stderr, StringComparison.Ordinal);
+        return run;
+    }
+}

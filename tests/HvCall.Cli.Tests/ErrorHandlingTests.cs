@@ -1,0 +1,51 @@
+using System;
+using System.CommandLine;
+using System.IO;
+using HvCall.Cli.Infrastructure;
+using Xunit;
+
+namespace HvCall.Cli.Tests;
+
+/// <summary>The exception-to-exit-code mapping of <see cref="Cli.Run(string[], TextWriter, TextWriter)"/>.</summary>
+public sealed class ErrorHandlingTests
+{
+    [Fact]
+    public void UnexpectedException_ExitOne_OneLine_NoStackTrace()
+    {
+        var run = RunWith(_ => throw new InvalidOperationException("boom\nsecond line"));
+        Assert.Equal(1, run.ExitCode);
+        Assert.Equal(string.Empty, run.Stdout);
+        var line = Assert.Single(run.StderrLines);
+        Assert.Equal("hvcall: error: unexpected InvalidOperationException: boom second line", line);
+    }
+
+    [Fact]
+    public void UsageException_ExitTwo_OneLine()
+    {
+        var run = RunWith(_ => throw new CliUsageException("that combination is refused"));
+        Assert.Equal(2, run.ExitCode);
+        Assert.Equal("hvcall: error: that combination is refused", Assert.Single(run.StderrLines));
+    }
+
+    [Fact]
+    public void VerbExitCode_IsReturned()
+    {
+        var run = RunWith(_ => 0);
+        Assert.Equal(0, run.ExitCode);
+        Assert.Equal(string.Empty, run.Stderr);
+    }
+
+    private static CliRun RunWith(Func<ParseResult, int> action)
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        Func<CliContext, Command> verb = _ =>
+        {
+            var command = new Command("explode");
+            command.SetAction(action);
+            return command;
+        };
+        var exitCode = Cli.Run(["explode"], stdout, stderr, [verb]);
+        return new CliRun(exitCode, stdout.ToString(), stderr.ToString());
+    }
+}
