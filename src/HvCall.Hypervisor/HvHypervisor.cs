@@ -1,0 +1,172 @@
+using System;
+using System.Collections.Generic;
+using HvCall.Abi;
+using HvCall.Hypervisor.Dispatch;
+using HvCall.Hypervisor.Handlers;
+using HvCall.Hypervisor.Partitions;
+using HvCall.Hypervisor.Ports;
+using HvCall.Hypervisor.Processors;
+
+namespace HvCall.Hypervisor;
+
+/// <summary>
+/// A simulated Microsoft hypervisor: partitions, the hypercall and synthetic-MSR traps of their
+/// virtual processors, ports and connections, and, for a hypervisor running inside a VM of a parent
+/// hypervisor, forwarding of nested calls and nested SynIC MSRs to that parent.
+/// </summary>
+/// <remarks>
+/// TLFS "Nested Virtualization": a call with the nested bit from the root partition of a hypervisor
+/// that has a parent is handled by the parent as a call from the VM this hypervisor runs in (the root's
+/// GPAs are that VM's GPAs); its result is returned unchanged. Where the bit has no meaning (no parent,
+/// or a caller other than the root) it is INVALID_HYPERCALL_INPUT.
+/// </remarks>
+public sealed partial class HvHypervisor
+{
+    private readonly List<Partition> _partitions = [];
+    private readonly Dictionary<(ulong Partition, uint Port), Port> _ports = [];
+    private readonly Dictionary<(ulong Partition, uint Connection), Connection> _connections = [];
+    private ulong _nextPartitionId = 1;
+
+    /// <summary>A hypervisor on hardware (L0).</summary>
+    /// <param name="name">The layer name used in traces, such as "L0".</param>
+    public HvHypervisor(string name)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        Name = name;
+        Dispatcher = new HypercallDispatcher();
+        StandardHandlers.RegisterAll(Dispatcher);
+    }
+
+    /// <summary>A hypervisor running inside <paramref name="hostPartition"/> of a parent hypervisor (L1).</summary>
+    /// <param name="name">The layer name, such as "L1".</param>
+    /// <param name="hostPartition">The parent's partition this hypervisor runs in (the L1 VM).</param>
+    public HvHypervisor(string name, Partition hostPartition) : this(name)
+    {
+        ArgumentNullException.ThrowIfNull(hostPartition);
+        if (hostPartition.Architecture != HvArchitecture.X64)
+            throw new NotSupportedException("Nested virtualization is x64-only: Hyper-V has none on ARM64.");
+        HostPartition = hostPartition;
+        Parent = hostPartition.Hypervisor;
+    }
+
+    /// <summary>The layer name ("L0", "L1").</summary>
+    public string Name { get; }
+
+    /// <summary>The parent hypervisor, or null on hardware.</summary>
+    public HvHypervisor? Parent { get; }
+
+    /// <summary>The parent's partition this hypervisor runs in, or null on hardware.</summary>
+    public Partition? HostPartition { get; }
+
+    /// <summary>The dispatcher and its handler table.</summary>
+    public HypercallDispatcher Dispatcher { get; }
+
+    /// <summary>Partitions in creation order.</summary>
+    public IReadOnlyList<Partition> Partitions => _partitions;
+
+    /// <summary>The root partition, once created.</summary>
+    public Partition? Root { get; private set; }
+
+    /// <summary>What the handlers recorded (flushes, IPIs, spin waits).</summary>
+    public HypervisorRecord Record { get; } = new();
+
+    /// <summary>Creates a partition.</summary>
+    /// <param name="configuration">Its architecture, VPs, memory and privileges.</param>
+    /// <exception cref="InvalidOperationException">A second root partition.</exception>
+    public Partition CreatePartition(PartitionConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        if (configuration.IsRoot && Root is not null)
+            throw new InvalidOperationException($"{Name} already has a root partition.");
+        var partition = new Partition(this, _nextPartitionId++, configuration);
+        _partitions.Add(partition);
+        if (configuration.IsRoot)
+            Root = partition;
+        return partition;
+    }
+
+    /// <summary>A partition by id.</summary>
+    /// <param name="id">The id.</param>
+    /// <param name="partition">The partition, when found.</param>
+    public bool TryGetPartition(ulong id, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Partition? partition)
+    {
+        partition = _partitions.Find(p => p.Id == id);
+        return partition is not null;
+    }
+
+    /// <summary>
+    /// The trap of the hypercall instruction (VMCALL/VMMCALL, <c>HVC #0</c>) executed by <paramref name="vp"/>:
+    /// reads its registers, forwards or dispatches, and writes the result back.
+    /// </summary>
+    /// <param name="vp">A VP of one of this hypervisor's partitions.</param>
+    /// <exception cref="ArgumentException">The VP belongs to another hypervisor (host misuse).</exception>
+    public HypercallExit ExecuteHypercall(VirtualProcessor vp)
+    {
+        ArgumentNullException.ThrowIfNull(vp);
+        if (vp.Partition.Hypervisor != this)
+            throw new ArgumentException($"{vp} runs on {vp.Partition.Hypervisor.Name}, not {Name}.", nameof(vp));
+        vp.LastFault = VpFault.None;
+        var frame = default(HypercallFrame);
+        if (!RegisterAdapters.TryRead(vp, ref frame))
+        {
+            RegisterAdapters.Complete(vp, ref frame, RegisterAdapters.SmcccNotSupported);
+            return new HypercallExit(HypercallExitKind.Completed, default, new HypercallResult(RegisterAdapters.SmcccNotSupported), Name);
+        }
+        var control = frame.Control;
+        if (vp.Partition.GuestOsId == 0 && !IsEarlyCall(vp, control))
+        {
+            vp.LastFault = VpFault.InvalidOpcode;
+            return new HypercallExit(HypercallExitKind.Fault, control, default, Name);
+        }
+
+        HypercallResult result;
+        HypercallControl? continueWith;
+        var handledBy = Name;
+        if (control.IsNested)
+        {
+            if (!CanForwardNested(vp))
+            {
+                RegisterAdapters.Complete(vp, ref frame, new HypercallResult(HvStatus.InvalidHypercallInput).Value);
+                return new HypercallExit(HypercallExitKind.Completed, control, new HypercallResult(HvStatus.InvalidHypercallInput), Name);
+            }
+            frame.Control = control.WithNested(false);
+            result = Parent!.Dispatch(HostVp(vp), ref frame, out continueWith, out handledBy);
+            continueWith = continueWith?.WithNested(true);
+        }
+        else
+        {
+            result = Dispatch(vp, ref frame, out continueWith, out handledBy);
+        }
+
+        if (continueWith is { } next)
+        {
+            RegisterAdapters.Continue(vp, ref frame, next);
+            return new HypercallExit(HypercallExitKind.Continue, control, result, handledBy);
+        }
+        RegisterAdapters.Complete(vp, ref frame, result.Value);
+        return new HypercallExit(HypercallExitKind.Completed, control, result, handledBy);
+    }
+
+    private HypercallResult Dispatch(VirtualProcessor vp, ref HypercallFrame frame, out HypercallControl? continueWith, out string handledBy)
+    {
+        handledBy = Name;
+        return Dispatcher.Dispatch(vp, ref frame, out continueWith);
+    }
+
+    private bool CanForwardNested(VirtualProcessor vp) =>
+        Parent is not null && vp.Partition.IsRoot && HostPartition!.TryGetVp(vp.Index, out _);
+
+    private VirtualProcessor HostVp(VirtualProcessor vp)
+    {
+        HostPartition!.TryGetVp(vp.Index, out var hostVp);
+        return hostVp!;
+    }
+
+    // ARM64 sets its guest OS id through HvCallSetVpRegisters, so the register calls are allowed before it.
+    private static bool IsEarlyCall(VirtualProcessor vp, HypercallControl control) =>
+        vp.Architecture == HvArchitecture.Arm64 &&
+        (control.Code == HvCallCode.SetVpRegisters || control.Code == HvCallCode.GetVpRegisters);
+
+    /// <summary>"L0 (n partitions)".</summary>
+    public override string ToString() => $"{Name} ({_partitions.Count} partitions)";
+}

@@ -1,0 +1,133 @@
+using System;
+using System.Collections.Generic;
+using HvCall.Abi.Messages;
+using HvCall.Hypervisor.Partitions;
+using HvCall.Hypervisor.Processors;
+
+namespace HvCall.Hypervisor.Ports;
+
+/// <summary>The kind of a port (<c>HV_PORT_TYPE</c>).</summary>
+/// <remarks>TLFS "Inter-Partition Communication" and Linux <c>hvhdk.h</c>: Message 1, Event 2, Monitor 3, Doorbell 4.</remarks>
+public enum PortType : uint
+{
+    /// <summary>Receives messages (HvCallPostMessage).</summary>
+    Message = 1,
+    /// <summary>Receives event flags (HvCallSignalEvent).</summary>
+    Event = 2,
+    /// <summary>Monitor page port (not simulated).</summary>
+    Monitor = 3,
+    /// <summary>Doorbell port (not simulated).</summary>
+    Doorbell = 4,
+}
+
+/// <summary>Host code that owns a port instead of a virtual processor's SynIC (such as a VMBus server).</summary>
+public interface IHostPortSink
+{
+    /// <summary>A message was queued on <paramref name="port"/>; take it with <see cref="Port.TryReceive"/>.</summary>
+    /// <param name="port">The port.</param>
+    void OnMessage(Port port);
+
+    /// <summary>An event was signalled on <paramref name="port"/>.</summary>
+    /// <param name="port">The port.</param>
+    /// <param name="flagNumber">The flag number, relative to the port's base flag.</param>
+    void OnEvent(Port port, ushort flagNumber);
+}
+
+/// <summary>
+/// A port: where messages or events sent through a connection arrive. A message port owns 16 message
+/// buffers (TLFS "Message Buffers"): a message holds one from HvCallPostMessage until it is delivered
+/// into the target's message slot, or until host code takes it.
+/// </summary>
+public sealed class Port
+{
+    /// <summary>Message buffers per port.</summary>
+    public const int BufferCount = 16;
+
+    private readonly Stack<MessageBuffer> _free = new(BufferCount);
+    private readonly Queue<MessageBuffer> _hostQueue = new(BufferCount);
+
+    internal Port(uint id, Partition owner, PortType type, VirtualProcessor? targetVp, int targetSint,
+        ushort baseFlag, ushort flagCount, IHostPortSink? sink)
+    {
+        Id = id;
+        Owner = owner;
+        Type = type;
+        TargetVp = targetVp;
+        TargetSint = targetSint;
+        BaseFlag = baseFlag;
+        FlagCount = flagCount;
+        Sink = sink;
+        if (type == PortType.Message)
+        {
+            for (var i = 0; i < BufferCount; i++)
+                _free.Push(new MessageBuffer(this));
+        }
+    }
+
+    /// <summary>The port id (24 bits).</summary>
+    public uint Id { get; }
+
+    /// <summary>The partition that owns the port (where its messages or events arrive).</summary>
+    public Partition Owner { get; }
+
+    /// <summary>Message or event.</summary>
+    public PortType Type { get; }
+
+    /// <summary>The VP whose SynIC receives, or null for a host-owned port.</summary>
+    public VirtualProcessor? TargetVp { get; }
+
+    /// <summary>The SINT that receives.</summary>
+    public int TargetSint { get; }
+
+    /// <summary>Event ports: the first flag number of this port in the SINT's event flags.</summary>
+    public ushort BaseFlag { get; }
+
+    /// <summary>Event ports: how many flags the port owns.</summary>
+    public ushort FlagCount { get; }
+
+    /// <summary>Host code owning the port, or null when a SynIC receives.</summary>
+    public IHostPortSink? Sink { get; }
+
+    /// <summary>True once the port is deleted; connections to it then fail with INVALID_PORT_ID.</summary>
+    public bool IsDeleted { get; internal set; }
+
+    /// <summary>Message buffers currently free.</summary>
+    public int FreeBuffers => _free.Count;
+
+    /// <summary>Messages waiting for host code (host-owned ports).</summary>
+    public int PendingHostMessages => _hostQueue.Count;
+
+    /// <summary>Host code takes the oldest queued message, freeing its buffer.</summary>
+    /// <param name="message">Receives the 256-byte message.</param>
+    /// <returns>False when no message is queued.</returns>
+    public bool TryReceive(Span<byte> message)
+    {
+        if (!_hostQueue.TryDequeue(out var buffer))
+            return false;
+        buffer.Bytes.CopyTo(message);
+        Release(buffer);
+        return true;
+    }
+
+    internal bool TryAcquire(out MessageBuffer buffer) => _free.TryPop(out buffer!);
+
+    internal void Release(MessageBuffer buffer) => _free.Push(buffer);
+
+    internal void QueueForHost(MessageBuffer buffer) => _hostQueue.Enqueue(buffer);
+
+    /// <summary>"port n (type) of partition".</summary>
+    public override string ToString() => $"port {Id} ({Type}) of {Owner.Name}";
+}
+
+/// <summary>One of a port's 16 message buffers: a whole 256-byte SynIC message.</summary>
+internal sealed class MessageBuffer(Port port)
+{
+    public Port Port { get; } = port;
+    public byte[] Bytes { get; } = new byte[HvMessage.Size];
+}
+
+/// <summary>A connection: how a partition reaches a port, by connection id.</summary>
+/// <param name="Id">The connection id (24 bits), unique per connecting partition.</param>
+/// <param name="Caller">The partition that may use the id.</param>
+/// <param name="Port">The port it reaches.</param>
+public sealed record Connection(uint Id, Partition Caller, Port Port);

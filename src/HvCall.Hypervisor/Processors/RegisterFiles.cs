@@ -1,0 +1,77 @@
+using System.Runtime.CompilerServices;
+
+namespace HvCall.Hypervisor.Processors;
+
+/// <summary>The x64 register file of a virtual processor: general registers, RIP and XMM0–XMM5.</summary>
+public sealed class X64RegisterFile
+{
+    /// <summary>Length of VMCALL/VMMCALL, by which RIP advances when a hypercall completes.</summary>
+    public const int HypercallInstructionLength = 3;
+
+#pragma warning disable CA1051 // A register file is plain state, as on the processor.
+    /// <summary>RAX.</summary>
+    public ulong Rax;
+    /// <summary>RBX.</summary>
+    public ulong Rbx;
+    /// <summary>RCX.</summary>
+    public ulong Rcx;
+    /// <summary>RDX.</summary>
+    public ulong Rdx;
+    /// <summary>RSI.</summary>
+    public ulong Rsi;
+    /// <summary>RDI.</summary>
+    public ulong Rdi;
+    /// <summary>RBP.</summary>
+    public ulong Rbp;
+    /// <summary>RSP.</summary>
+    public ulong Rsp;
+    /// <summary>R8.</summary>
+    public ulong R8;
+    /// <summary>R9.</summary>
+    public ulong R9;
+    /// <summary>R10.</summary>
+    public ulong R10;
+    /// <summary>R11.</summary>
+    public ulong R11;
+    /// <summary>R12.</summary>
+    public ulong R12;
+    /// <summary>R13.</summary>
+    public ulong R13;
+    /// <summary>R14.</summary>
+    public ulong R14;
+    /// <summary>R15.</summary>
+    public ulong R15;
+    /// <summary>RIP.</summary>
+    public ulong Rip;
+    /// <summary>XMM0–XMM5 as 12 qwords: XMM<c>n</c> low is element 2n, high is 2n + 1.</summary>
+    public XmmRegisters Xmm;
+#pragma warning restore CA1051
+
+    /// <summary>Six 128-bit XMM registers as 12 qwords.</summary>
+    [InlineArray(12)]
+    public struct XmmRegisters
+    {
+        private ulong _qword0;
+    }
+}
+
+/// <summary>The ARM64 register file of a virtual processor: X0–X17 and PC.</summary>
+public sealed class Arm64RegisterFile
+{
+    /// <summary>Length of <c>HVC #0</c>, by which PC advances when a hypercall completes.</summary>
+    public const int HypercallInstructionLength = 4;
+
+#pragma warning disable CA1051 // A register file is plain state, as on the processor.
+    /// <summary>X0–X17.</summary>
+    public GeneralRegisters X;
+    /// <summary>PC.</summary>
+    public ulong Pc;
+#pragma warning restore CA1051
+
+    /// <summary>X0–X17.</summary>
+    [InlineArray(18)]
+    public struct GeneralRegisters
+    {
+        private ulong _x0;
+    }
+}

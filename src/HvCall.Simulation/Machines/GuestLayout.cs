@@ -1,0 +1,27 @@
+namespace HvCall.Simulation.Machines;
+
+/// <summary>Where the guest keeps its pages in guest physical memory.</summary>
+public static class GuestLayout
+{
+    /// <summary>The hypercall page.</summary>
+    public const ulong HypercallPage = 0x1000;
+    /// <summary>First per-VP area; each VP has four pages: hypercall input, hypercall output, SIMP, SIEFP.</summary>
+    public const ulong PerVpBase = 0x10_0000;
+    /// <summary>Size of a VP's area.</summary>
+    public const ulong PerVpSize = 0x4000;
+
+    /// <summary>The hypercall input page of a VP (the output page follows it).</summary>
+    /// <param name="vp">The VP index.</param>
+    public static ulong InputPage(uint vp) => PerVpBase + vp * PerVpSize;
+
+    /// <summary>The SynIC message page of a VP.</summary>
+    /// <param name="vp">The VP index.</param>
+    public static ulong MessagePage(uint vp) => InputPage(vp) + 0x2000;
+
+    /// <summary>The SynIC event flags page of a VP.</summary>
+    /// <param name="vp">The VP index.</param>
+    public static ulong EventFlagsPage(uint vp) => InputPage(vp) + 0x3000;
+
+    /// <summary>The guest OS id the simulated guest writes: open source (bit 63), Linux (OS type 1), version 6.12.</summary>
+    public const ulong LinuxGuestOsId = 0x8100_0000_060C_0000;
+}

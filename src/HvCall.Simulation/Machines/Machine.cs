@@ -1,0 +1,154 @@
+using System.Collections.Generic;
+using HvCall.Abi;
+using HvCall.Guest.Routing;
+using HvCall.Hypervisor;
+using HvCall.Hypervisor.Partitions;
+using HvCall.Simulation.Scheduling;
+
+namespace HvCall.Simulation.Machines;
+
+/// <summary>
+/// A simulated machine: L0 with its root (host) partition, and either a guest partition running our
+/// guest code (flat) or an L1 VM running an L1 hypervisor whose root partition runs it (nested).
+/// </summary>
+/// <remarks>
+/// <code>
+/// flat:    L0 ── host (root) ── guest  ← guest code
+/// nested:  L0 ── host (root) ── l1-vm ── L1 ── root ← guest code (GPAs = l1-vm GPAs)
+/// </code>
+/// </remarks>
+public sealed class Machine
+{
+    private readonly List<GuestVp> _guestVps = [];
+
+    private Machine(MachineOptions options)
+    {
+        Options = options;
+        Scheduler = new Scheduler(options.Seed);
+        L0 = new HvHypervisor("L0");
+        L0.Dispatcher.RepsPerTimeSlice = options.RepsPerTimeSlice;
+        Host = L0.CreatePartition(new PartitionConfiguration("host", HvArchitecture.X64, 1, MachineOptions.MinimumMemory, PartitionConfiguration.RootDefault) { IsRoot = true });
+        if (options.Topology == Topology.Flat)
+        {
+            Guest = L0.CreatePartition(new PartitionConfiguration("guest", options.Architecture, options.VpCount, options.MemorySize,
+                options.Privileges ?? PartitionConfiguration.GuestDefault));
+            VmBusPartition = Guest;
+        }
+        else
+        {
+            L1Vm = L0.CreatePartition(new PartitionConfiguration("l1-vm", HvArchitecture.X64, options.VpCount, options.MemorySize,
+                PartitionConfiguration.GuestDefault) { GuestOsId = MicrosoftHypervisorGuestOsId });
+            L1 = new HvHypervisor("L1", L1Vm);
+            L1.Dispatcher.RepsPerTimeSlice = options.RepsPerTimeSlice;
+            Guest = L1.CreatePartition(new PartitionConfiguration("root", HvArchitecture.X64, options.VpCount, options.MemorySize,
+                options.Privileges ?? PartitionConfiguration.RootDefault) { IsRoot = true, SharedMemory = L1Vm.Memory });
+            VmBusPartition = L1Vm;
+        }
+        EarlyInit();
+    }
+
+    /// <summary>The guest OS id an L1 Microsoft hypervisor reports to L0 (proprietary encoding, vendor Microsoft).</summary>
+    public const ulong MicrosoftHypervisorGuestOsId = 0x0001_0000_0A00_0000;
+
+    /// <summary>The options the machine was built from.</summary>
+    public MachineOptions Options { get; }
+
+    /// <summary>The hypervisor on hardware.</summary>
+    public HvHypervisor L0 { get; }
+
+    /// <summary>The L1 hypervisor (nested only).</summary>
+    public HvHypervisor? L1 { get; }
+
+    /// <summary>L0's root partition, where host endpoints such as the VMBus server run.</summary>
+    public Partition Host { get; }
+
+    /// <summary>The L0 partition running the L1 hypervisor (nested only).</summary>
+    public Partition? L1Vm { get; }
+
+    /// <summary>The partition running our guest code: the flat guest, or L1's root.</summary>
+    public Partition Guest { get; }
+
+    /// <summary>The L0 partition the VMBus host serves: the flat guest, or the L1 VM.</summary>
+    public Partition VmBusPartition { get; }
+
+    /// <summary>The deterministic scheduler.</summary>
+    public Scheduler Scheduler { get; }
+
+    /// <summary>Every hypercall the guest code issued.</summary>
+    public HypercallTrace Trace { get; } = new();
+
+    /// <summary>The routing configuration the guest decided at early init.</summary>
+    public RoutingConfiguration Routing { get; private set; } = null!;
+
+    /// <summary>The guest's VPs as guest code sees them.</summary>
+    public IReadOnlyList<GuestVp> GuestVps => _guestVps;
+
+    /// <summary>Builds a machine.</summary>
+    /// <param name="options">The options.</param>
+    /// <exception cref="System.ArgumentException">The options cannot make a machine (see <see cref="MachineOptions.Validate"/>).</exception>
+    public static Machine Build(MachineOptions options)
+    {
+        System.ArgumentNullException.ThrowIfNull(options);
+        options.ThrowIfInvalid();
+        return new Machine(options);
+    }
+
+    /// <summary>A builder for custom machines.</summary>
+    public static MachineBuilder Builder() => new();
+
+    // The guest's early init: discover nesting through CPUID on the boot VP, build both routing
+    // tables once, then give every VP its issuing functions and SynIC access.
+    private void EarlyInit()
+    {
+        var processors = new List<SimulatedProcessor>();
+        foreach (var vp in Guest.VirtualProcessors)
+            processors.Add(new SimulatedProcessor(vp, Trace, () => Scheduler.Now));
+        var detected = RoutingConfiguration.Detect(processors[0], Guest.Architecture);
+        Routing = Options.Routing == RoutingMode.None ? RoutingConfiguration.Flat(Guest.Architecture) : detected;
+        var routing = NestedRouting.Create(Routing);
+        var msrRouting = SynicMsrRouting.Create(detected);
+        foreach (var processor in processors)
+            _guestVps.Add(new GuestVp(processor, routing, msrRouting));
+    }
+}
+
+/// <summary>Builds custom machines: topology, architecture, VP count, privileges, memory.</summary>
+public sealed class MachineBuilder
+{
+    private MachineOptions _options = new();
+
+    /// <summary>Sets the topology.</summary>
+    /// <param name="topology">Flat or nested.</param>
+    public MachineBuilder WithTopology(Topology topology) { _options = _options with { Topology = topology }; return this; }
+
+    /// <summary>Sets the guest architecture.</summary>
+    /// <param name="architecture">x64 or ARM64.</param>
+    public MachineBuilder WithArchitecture(HvArchitecture architecture) { _options = _options with { Architecture = architecture }; return this; }
+
+    /// <summary>Sets the guest VP count.</summary>
+    /// <param name="count">1 to 64.</param>
+    public MachineBuilder WithVps(int count) { _options = _options with { VpCount = count }; return this; }
+
+    /// <summary>Sets the guest partition's privileges.</summary>
+    /// <param name="privileges">The privilege mask.</param>
+    public MachineBuilder WithPrivileges(HvPartitionPrivileges privileges) { _options = _options with { Privileges = privileges }; return this; }
+
+    /// <summary>Sets the guest memory size.</summary>
+    /// <param name="bytes">Bytes, a multiple of 4096, at least 4 MiB.</param>
+    public MachineBuilder WithMemory(ulong bytes) { _options = _options with { MemorySize = bytes }; return this; }
+
+    /// <summary>Sets the routing mode.</summary>
+    /// <param name="routing">Auto or none.</param>
+    public MachineBuilder WithRouting(RoutingMode routing) { _options = _options with { Routing = routing }; return this; }
+
+    /// <summary>Sets the scheduler seed.</summary>
+    /// <param name="seed">The seed.</param>
+    public MachineBuilder WithSeed(ulong seed) { _options = _options with { Seed = seed }; return this; }
+
+    /// <summary>Sets the reps per time slice of the hypervisors.</summary>
+    /// <param name="reps">At least 1.</param>
+    public MachineBuilder WithRepsPerTimeSlice(int reps) { _options = _options with { RepsPerTimeSlice = reps }; return this; }
+
+    /// <summary>Builds the machine.</summary>
+    public Machine Build() => Machine.Build(_options);
+}

@@ -1,0 +1,67 @@
+using System;
+using HvCall.Abi;
+
+namespace HvCall.Simulation.Machines;
+
+/// <summary>The shape of a simulated machine.</summary>
+public enum Topology
+{
+    /// <summary>Our guest code runs in a guest partition directly on L0.</summary>
+    Flat,
+    /// <summary>L0 hosts an L1 VM running an L1 hypervisor, whose root partition runs our guest code (a nested root).</summary>
+    Nested,
+}
+
+/// <summary>How the guest builds its nested routing table at early init.</summary>
+public enum RoutingMode
+{
+    /// <summary>From CPUID, as a real guest does: nested when 0x40000004 EAX bit 12 is set.</summary>
+    Auto,
+    /// <summary>The routing table switched off (all zero) whatever CPUID says: the ablation that shows why it is needed.
+    /// SynIC MSR routing still follows CPUID.</summary>
+    None,
+}
+
+/// <summary>Options of a simulated machine; defaults give a one-VP x64 flat machine.</summary>
+public sealed record MachineOptions
+{
+    /// <summary>Flat or nested.</summary>
+    public Topology Topology { get; init; } = Topology.Flat;
+    /// <summary>The architecture of the partition running our guest code (nested is x64-only).</summary>
+    public HvArchitecture Architecture { get; init; } = HvArchitecture.X64;
+    /// <summary>Virtual processors of the guest partition (1 to 64).</summary>
+    public int VpCount { get; init; } = 1;
+    /// <summary>Guest memory in bytes.</summary>
+    public ulong MemorySize { get; init; } = 64UL << 20;
+    /// <summary>The guest partition's privileges, or null for the defaults of its role (guest or root).</summary>
+    public HvPartitionPrivileges? Privileges { get; init; }
+    /// <summary>How the guest builds its routing table.</summary>
+    public RoutingMode Routing { get; init; } = RoutingMode.Auto;
+    /// <summary>The scheduler's seed.</summary>
+    public ulong Seed { get; init; } = 1;
+    /// <summary>Reps a hypervisor completes before continuing a rep call.</summary>
+    public int RepsPerTimeSlice { get; init; } = 16;
+
+    /// <summary>Checks the options; returns a one-line reason when they cannot make a machine.</summary>
+    public string? Validate()
+    {
+        if (Topology == Topology.Nested && Architecture == HvArchitecture.Arm64)
+            return "The nested topology is x64-only: Hyper-V has no nested virtualization on ARM64.";
+        if (VpCount is < 1 or > 64)
+            return $"A partition has 1 to 64 virtual processors, not {VpCount}.";
+        if (MemorySize < MinimumMemory || MemorySize % 4096 != 0)
+            return $"Guest memory must be a multiple of 4096 bytes and at least {MinimumMemory >> 20} MiB.";
+        return null;
+    }
+
+    /// <summary>The smallest guest memory the layout needs.</summary>
+    public const ulong MinimumMemory = 4UL << 20;
+
+    /// <summary>Throws when <see cref="Validate"/> finds a problem.</summary>
+    /// <exception cref="ArgumentException">The options cannot make a machine.</exception>
+    public void ThrowIfInvalid()
+    {
+        if (Validate() is { } problem)
+            throw new ArgumentException(problem);
+    }
+}

@@ -1,0 +1,123 @@
+using System;
+using HvCall.Abi;
+using HvCall.Abi.Cpuid;
+using HvCall.Guest;
+using HvCall.Hypervisor;
+using HvCall.Hypervisor.Dispatch;
+using HvCall.Hypervisor.Processors;
+
+namespace HvCall.Simulation.Machines;
+
+/// <summary>
+/// The processor guest code runs on in a simulation: it executes the guest's hypercall, MSR and CPUID
+/// instructions on a simulated virtual processor. Guest and hypervisor meet only here, at the VP's
+/// register file, as they meet at VMCALL/HVC on real hardware.
+/// </summary>
+/// <remarks>
+/// A hypercall loads the guest's register block into the VP's registers, traps to the VP's hypervisor,
+/// and re-executes while the hypervisor continues a rep call (instruction pointer left on the
+/// instruction), as a real processor would; then the result and output registers go back to the guest.
+/// </remarks>
+public sealed class SimulatedProcessor : IHypercallInstruction, IMsrInstructions, ICpuidInstruction
+{
+    private readonly VirtualProcessor _vp;
+    private readonly HvHypervisor _hypervisor;
+    private readonly HypercallTrace? _trace;
+    private readonly Func<long> _clock;
+
+    /// <summary>Runs guest code on <paramref name="vp"/>.</summary>
+    /// <param name="vp">The virtual processor.</param>
+    /// <param name="trace">Where to record hypercalls, or null for none.</param>
+    /// <param name="clock">The virtual clock for trace entries, or null for time 0.</param>
+    public SimulatedProcessor(VirtualProcessor vp, HypercallTrace? trace = null, Func<long>? clock = null)
+    {
+        ArgumentNullException.ThrowIfNull(vp);
+        _vp = vp;
+        _hypervisor = vp.Partition.Hypervisor;
+        _trace = trace;
+        _clock = clock ?? (static () => 0);
+    }
+
+    /// <summary>The virtual processor.</summary>
+    public VirtualProcessor VirtualProcessor => _vp;
+
+    /// <inheritdoc/>
+    public HvArchitecture Architecture => _vp.Architecture;
+
+    /// <inheritdoc/>
+    /// <exception cref="HvGuestException">The instruction faulted (#UD): the guest issued a hypercall it may not yet.</exception>
+    public void Execute(ref HypercallRegisters registers)
+    {
+        var block = HypercallRegisters.AsSpan(ref registers);
+        Load(block);
+        var issued = new HypercallControl(registers[HypercallRegisters.Control]);
+        var time = _clock();
+        HypercallExit exit;
+        var executions = 0;
+        do
+        {
+            exit = _hypervisor.ExecuteHypercall(_vp);
+            executions++;
+        }
+        while (exit.Kind == HypercallExitKind.Continue);
+        if (exit.Kind == HypercallExitKind.Fault)
+            throw new HvGuestException($"{_vp}: hypercall {issued.Code} raised {_vp.LastFault} (the guest OS id is not set).");
+        Store(block);
+        _trace?.Add(new HypercallTraceEntry(time, _vp.Index, exit.HandledBy, issued, exit.Result, executions));
+    }
+
+    /// <inheritdoc/>
+    public bool TryRead(uint msr, out ulong value) => _hypervisor.ReadMsr(_vp, msr, out value) == VpFault.None;
+
+    /// <inheritdoc/>
+    public bool TryWrite(uint msr, ulong value) => _hypervisor.WriteMsr(_vp, msr, value) == VpFault.None;
+
+    /// <inheritdoc/>
+    public CpuidResult Query(uint leaf, uint subleaf = 0)
+    {
+        var partition = _vp.Partition;
+        return leaf switch
+        {
+            HvCpuid.VendorAndMaxLeaf => new(HvCpuid.NestedVirtualizationFeatures, 0x7263_694D, 0x666F_736F, 0x7648_2074),
+            HvCpuid.Interface => new(HvCpuid.InterfaceSignature, 0, 0, 0),
+            HvCpuid.Features => new((uint)partition.Privileges, (uint)((ulong)partition.Privileges >> 32), 0,
+                HvCpuid.XmmHypercallInputEdx | HvCpuid.XmmHypercallOutputEdx),
+            HvCpuid.EnlightenmentInfo => new(
+                partition.IsRoot && _hypervisor.Parent is not null ? HvCpuid.NestedHypervisorEax : 0, 0xFFFF_FFFF, 0, 0),
+            _ => default,
+        };
+    }
+
+    private void Load(ReadOnlySpan<ulong> block)
+    {
+        if (_vp.Architecture == HvArchitecture.X64)
+        {
+            var r = _vp.X64;
+            r.Rcx = block[HypercallRegisters.Control];
+            r.Rdx = block[HypercallRegisters.Input];
+            r.R8 = block[HypercallRegisters.Output];
+            for (var i = 0; i < 12; i++)
+                r.Xmm[i] = block[4 + i];
+            return;
+        }
+        for (var i = 0; i < HypercallRegisters.Count; i++)
+            _vp.Arm64.X[i] = block[i];
+    }
+
+    private void Store(Span<ulong> block)
+    {
+        if (_vp.Architecture == HvArchitecture.X64)
+        {
+            var r = _vp.X64;
+            block[HypercallRegisters.Result] = r.Rax;
+            block[HypercallRegisters.Control] = r.Rcx;
+            block[HypercallRegisters.Input] = r.Rdx;
+            block[HypercallRegisters.Output] = r.R8;
+            for (var i = 0; i < 12; i++)
+                block[4 + i] = r.Xmm[i];
+            return;
+        }
+        for (var i = 0; i < HypercallRegisters.Count; i++)
+            block[i] = _vp.Arm64.X[i];
+    }
+}
