@@ -36,6 +36,7 @@ public sealed class Hypercalls
     private readonly IHypercallInstruction _instruction;
     private readonly NestedRouting _routing;
     private readonly ulong _functionId;
+    private readonly Hypercalls _home;
     private readonly Hypercalls? _toParent;
     private readonly Hypercalls? _toThisHypervisor;
 
@@ -45,9 +46,9 @@ public sealed class Hypercalls
     /// <param name="pages">This VP's input and output pages.</param>
     /// <exception cref="NotSupportedException">A nested routing table on an ARM64 instruction.</exception>
     public Hypercalls(IHypercallInstruction instruction, NestedRouting routing, HypercallPages pages)
-        : this(instruction, routing, pages, explicitView: false) { }
+        : this(instruction, routing, pages, home: null) { }
 
-    private Hypercalls(IHypercallInstruction instruction, NestedRouting routing, HypercallPages pages, bool explicitView)
+    private Hypercalls(IHypercallInstruction instruction, NestedRouting routing, HypercallPages pages, Hypercalls? home)
     {
         ArgumentNullException.ThrowIfNull(instruction);
         ArgumentNullException.ThrowIfNull(routing);
@@ -60,11 +61,12 @@ public sealed class Hypercalls
         _functionId = Architecture == HvArchitecture.Arm64 ? Arm64FunctionId : 0;
         FastCapacity = Architecture == HvArchitecture.Arm64 ? Arm64FastQwords : X64FastQwords;
         Pages = pages;
-        if (!explicitView)
+        _home = home ?? this;
+        if (home is null)
         {
             if (Architecture == HvArchitecture.X64)
-                _toParent = new Hypercalls(instruction, NestedRouting.AllNormalCodes, pages, explicitView: true);
-            _toThisHypervisor = routing.IsEnabled ? new Hypercalls(instruction, NestedRouting.None, pages, explicitView: true) : this;
+                _toParent = new Hypercalls(instruction, NestedRouting.AllNormalCodes, pages, this);
+            _toThisHypervisor = routing.IsEnabled ? new Hypercalls(instruction, NestedRouting.None, pages, this) : this;
         }
     }
 
@@ -85,13 +87,11 @@ public sealed class Hypercalls
     /// call site that must break "always nested or never". Extended calls are still never nested.
     /// </summary>
     /// <exception cref="NotSupportedException">On ARM64, which has no nested virtualization.</exception>
-    public Hypercalls ToParent => _toParent ?? throw new NotSupportedException(
-        Architecture == HvArchitecture.Arm64
-            ? "ARM64 has no nested virtualization: there is no parent hypervisor to target."
-            : "An explicit-target view has no further views; use the VP's own Hypercalls.");
+    public Hypercalls ToParent => _home._toParent ?? throw new NotSupportedException(
+        "ARM64 has no nested virtualization: there is no parent hypervisor to target.");
 
     /// <summary>The same functions with no call sent nested: the hypervisor this partition runs on.</summary>
-    public Hypercalls ToThisHypervisor => _toThisHypervisor ?? this;
+    public Hypercalls ToThisHypervisor => _home._toThisHypervisor!;
 
     /// <summary>The control word this issuer builds for <paramref name="code"/>: the code plus its routed nested bit.</summary>
     /// <param name="code">The call code.</param>
