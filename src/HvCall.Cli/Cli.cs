@@ -22,6 +22,8 @@ internal static class Cli
         DecodeCommand.Create,
         CodesCommand.Create,
         RoutesCommand.Create,
+        SimulateCommand.Create,
+        CallCommand.Create,
     ];
 
     /// <summary>Runs hvcall with <paramref name="args"/>.</summary>
@@ -73,7 +75,7 @@ internal static class Cli
     /// <param name="verbs">The verb factories.</param>
     internal static RootCommand BuildRoot(CliContext context, IReadOnlyList<Func<CliContext, Command>> verbs)
     {
-        var root = new RootCommand("hvcall: decode Hyper-V hypercall control and result words, list the hypercall catalog and show the nested routing tables.");
+        var root = new RootCommand("hvcall: decode Hyper-V hypercall words, list the catalog and the nested routing tables, and run simulated flat and nested Hyper-V machines.");
         foreach (var verb in verbs)
             root.Add(verb(context));
         return root;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using HvCall.Abi;
+using HvCall.Simulation.Machines;
 
 namespace HvCall.Cli.Infrastructure;
 
@@ -33,6 +34,41 @@ internal static class CommonOptions
                 return architecture;
             result.AddError($"Unknown architecture '{token}': use x64 or arm64.");
             return HvArchitecture.X64;
+        },
+    };
+
+    /// <summary><c>--topology flat|nested</c>, with a one-line error for anything else.</summary>
+    /// <param name="description">What the topology means for the verb.</param>
+    public static Option<Topology> Topology(string description) => new("--topology")
+    {
+        Description = description,
+        HelpName = "flat|nested",
+        CustomParser = static result =>
+        {
+            var token = result.Tokens.Count == 1 ? result.Tokens[0].Value.ToLowerInvariant() : string.Empty;
+            if (token is "flat")
+                return Simulation.Machines.Topology.Flat;
+            if (token is "nested")
+                return Simulation.Machines.Topology.Nested;
+            result.AddError($"Unknown topology '{token}': use flat or nested.");
+            return Simulation.Machines.Topology.Flat;
+        },
+    };
+
+    /// <summary>A 64-bit number option (hex <c>0x…</c> or decimal) with a one-line error.</summary>
+    /// <param name="name">The option name, such as <c>--seed</c>.</param>
+    /// <param name="description">Its description.</param>
+    public static Option<ulong?> Number(string name, string description) => new(name)
+    {
+        Description = description,
+        HelpName = "value",
+        CustomParser = result =>
+        {
+            var token = result.Tokens.Count == 1 ? result.Tokens[0].Value : string.Empty;
+            if (NumberParser.TryParseUInt64(token, out var parsed, out var error))
+                return parsed;
+            result.AddError($"{name}: {error}");
+            return null;
         },
     };
 

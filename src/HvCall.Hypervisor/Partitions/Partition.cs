@@ -81,8 +81,8 @@ public sealed class Partition
     /// <summary>The processor architecture.</summary>
     public HvArchitecture Architecture { get; }
 
-    /// <summary>The privilege mask.</summary>
-    public HvPartitionPrivileges Privileges { get; }
+    /// <summary>The privilege mask; host code (the creator of the partition) may change it.</summary>
+    public HvPartitionPrivileges Privileges { get; set; }
 
     /// <summary>True for the root partition of its hypervisor.</summary>
     public bool IsRoot { get; }
@@ -93,8 +93,9 @@ public sealed class Partition
     /// <summary>The virtual processors.</summary>
     public IReadOnlyList<VirtualProcessor> VirtualProcessors => _vps;
 
-    /// <summary>HV_X64_MSR_GUEST_OS_ID / HvRegisterGuestOsId; zero until the guest identifies itself.</summary>
-    public ulong GuestOsId { get; internal set; }
+    /// <summary>HV_X64_MSR_GUEST_OS_ID / HvRegisterGuestOsId; zero until the guest identifies itself.
+    /// Host code may preset it, as for a partition restored after its guest booted.</summary>
+    public ulong GuestOsId { get; set; }
 
     /// <summary>HV_X64_MSR_HYPERCALL: hypercall page GPFN and enable bit.</summary>
     public ulong HypercallMsr { get; internal set; }
