@@ -1,0 +1,1 @@
+namespace HvCall.Simulation.Tests;
