@@ -102,7 +102,7 @@ public sealed class Machine
     {
         var processors = new List<SimulatedProcessor>();
         foreach (var vp in Guest.VirtualProcessors)
-            processors.Add(new SimulatedProcessor(vp, Trace, () => Scheduler.Now));
+            processors.Add(new SimulatedProcessor(vp, Trace, Scheduler.Clock));
         var detected = RoutingConfiguration.Detect(processors[0], Guest.Architecture);
         Routing = Options.Routing == RoutingMode.None ? RoutingConfiguration.Flat(Guest.Architecture) : detected;
         var routing = NestedRouting.Create(Routing);

@@ -5,6 +5,7 @@ using HvCall.Guest;
 using HvCall.Hypervisor;
 using HvCall.Hypervisor.Dispatch;
 using HvCall.Hypervisor.Processors;
+using HvCall.Simulation.Scheduling;
 
 namespace HvCall.Simulation.Machines;
 
@@ -23,20 +24,23 @@ public sealed class SimulatedProcessor : IHypercallInstruction, IMsrInstructions
     private readonly VirtualProcessor _vp;
     private readonly HvHypervisor _hypervisor;
     private readonly HypercallTrace? _trace;
-    private readonly Func<long> _clock;
+    private readonly VirtualClock? _clock;
 
     /// <summary>Runs guest code on <paramref name="vp"/>.</summary>
     /// <param name="vp">The virtual processor.</param>
     /// <param name="trace">Where to record hypercalls, or null for none.</param>
-    /// <param name="clock">The virtual clock for trace entries, or null for time 0.</param>
-    public SimulatedProcessor(VirtualProcessor vp, HypercallTrace? trace = null, Func<long>? clock = null)
+    /// <param name="clock">The virtual clock, advanced by <see cref="HypercallCostNs"/> per execution; null for none.</param>
+    public SimulatedProcessor(VirtualProcessor vp, HypercallTrace? trace = null, VirtualClock? clock = null)
     {
         ArgumentNullException.ThrowIfNull(vp);
         _vp = vp;
         _hypervisor = vp.Partition.Hypervisor;
         _trace = trace;
-        _clock = clock ?? (static () => 0);
+        _clock = clock;
     }
+
+    /// <summary>Virtual nanoseconds one execution of the hypercall instruction takes.</summary>
+    public const long HypercallCostNs = 100;
 
     /// <summary>The virtual processor.</summary>
     public VirtualProcessor VirtualProcessor => _vp;
@@ -51,13 +55,14 @@ public sealed class SimulatedProcessor : IHypercallInstruction, IMsrInstructions
         var block = HypercallRegisters.AsSpan(ref registers);
         Load(block);
         var issued = new HypercallControl(registers[HypercallRegisters.Control]);
-        var time = _clock();
+        var time = _clock?.Now ?? 0;
         HypercallExit exit;
         var executions = 0;
         do
         {
             exit = _hypervisor.ExecuteHypercall(_vp);
             executions++;
+            _clock?.Advance(HypercallCostNs);
         }
         while (exit.Kind == HypercallExitKind.Continue);
         if (exit.Kind == HypercallExitKind.Fault)

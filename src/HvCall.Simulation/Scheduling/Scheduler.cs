@@ -21,8 +21,11 @@ public sealed class Scheduler
     /// <param name="seed">The seed of the interleaving.</param>
     public Scheduler(ulong seed) => _random = new SplitMix64(seed);
 
+    /// <summary>The virtual clock; each step advances it by <see cref="NanosecondsPerStep"/>.</summary>
+    public VirtualClock Clock { get; } = new();
+
     /// <summary>The virtual time in nanoseconds since the start.</summary>
-    public long Now { get; private set; }
+    public long Now => Clock.Now;
 
     /// <summary>Steps run so far.</summary>
     public long Steps { get; private set; }
@@ -59,7 +62,7 @@ public sealed class Scheduler
                 return true;
             var next = runnable[_random.Next(runnable.Count)];
             Steps++;
-            Now += NanosecondsPerStep;
+            Clock.Advance(NanosecondsPerStep);
             if (!next.Body.MoveNext())
                 next.Done = true;
         }
