@@ -15,6 +15,8 @@ public readonly record struct HypercallResult(ulong Value)
     public const int RepsCompletedShift = 32;
     /// <summary>Mask of the reps-completed field, bits 43:32.</summary>
     public const ulong RepsCompletedMask = 0xFFFUL << RepsCompletedShift;
+    /// <summary>Reserved bits 31:16 and 63:44; callers ignore them.</summary>
+    public const ulong ReservedMask = 0xFFFF_F000_FFFF_0000;
 
     /// <summary>A result with the given status and reps completed.</summary>
     /// <param name="status">The status.</param>
@@ -26,6 +28,8 @@ public readonly record struct HypercallResult(ulong Value)
     public HvStatus Status => (HvStatus)(ushort)Value;
     /// <summary>The number of reps completed, counted from zero, not from the rep start index.</summary>
     public int RepsCompleted => (int)((Value & RepsCompletedMask) >> RepsCompletedShift);
+    /// <summary>The reserved bits that are set.</summary>
+    public ulong ReservedBits => Value & ReservedMask;
     /// <summary>True when the status is <see cref="HvStatus.Success"/>.</summary>
     public bool IsSuccess => Status == HvStatus.Success;
 

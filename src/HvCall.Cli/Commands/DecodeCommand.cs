@@ -12,9 +12,6 @@ namespace HvCall.Cli.Commands;
 /// </summary>
 internal static class DecodeCommand
 {
-    /// <summary>Reserved bits of the result word: 31:16 and 63:44.</summary>
-    internal const ulong ResultReservedMask = ~(0xFFFFUL | HypercallResult.RepsCompletedMask);
-
     /// <summary>Builds the verb.</summary>
     /// <param name="context">The streams the action writes to.</param>
     public static Command Create(CliContext context)
@@ -111,7 +108,7 @@ internal static class DecodeCommand
         }
 
         var known = HvStatusNames.IsDefined(result.Status) ? statusName : "(not a TLFS status)";
-        var reservedBits = result.Value & ResultReservedMask;
+        var reservedBits = result.ReservedBits;
         var reserved = $"0x{reservedBits:X16}";
         if (reservedBits != 0)
             reserved += "  (reserved: bits 31:16 and 63:44 should be zero)";

@@ -68,7 +68,7 @@ internal static class RoutesCommand
                 writer.WriteNumberValue(code.Value);
             writer.WriteEndArray();
             writer.WriteStartArray("synicMsrRedirects");
-            foreach (var (from, to) in SynicMsrNames.Redirects(msrs))
+            foreach (var (from, to) in msrs.Redirects)
             {
                 writer.WriteStartObject();
                 writer.WriteNumber("msr", from);
@@ -123,7 +123,7 @@ internal static class RoutesCommand
             output.WriteLine("SynIC MSR redirects: none (ARM64 reaches the SynIC through VP registers, not MSRs)");
             return;
         }
-        var redirects = SynicMsrNames.Redirects(msrs);
+        var redirects = msrs.Redirects;
         if (redirects.Count == 0)
         {
             output.WriteLine("SynIC MSR redirects: none (every MSR is accessed as is)");

@@ -1,18 +1,10 @@
-using System.Collections.Generic;
 using HvCall.Abi.Registers;
-using HvCall.Guest.Routing;
 
 namespace HvCall.Cli.Commands;
 
-/// <summary>Names of the x64 synthetic MSRs <c>hvcall routes</c> reports, and the redirects a routing makes.</summary>
+/// <summary>Names of the x64 synthetic MSRs <c>hvcall routes</c> reports.</summary>
 internal static class SynicMsrNames
 {
-    /// <summary>First MSR scanned for redirects (HV_X64_MSR_GUEST_OS_ID).</summary>
-    private const uint ScanFirst = HvX64Msr.GuestOsId;
-
-    /// <summary>Number of MSRs scanned: the whole 0x40000000–0x400000FF synthetic block.</summary>
-    private const uint ScanCount = 0x100;
-
     /// <summary>The TLFS short name of a synthetic MSR (<c>SCONTROL</c>, <c>SINT2</c>), or <see langword="null"/>.</summary>
     /// <param name="msr">The MSR number.</param>
     public static string? NameOf(uint msr) => msr switch
@@ -33,18 +25,4 @@ internal static class SynicMsrNames
                 : $"STIMER{(msr - HvX64Msr.Stimer0Config) / 2}_COUNT",
         _ => null,
     };
-
-    /// <summary>Every MSR of the synthetic block that <paramref name="routing"/> sends elsewhere, in ascending order.</summary>
-    /// <param name="routing">The SynIC MSR routing.</param>
-    public static IReadOnlyList<(uint From, uint To)> Redirects(SynicMsrRouting routing)
-    {
-        var redirects = new List<(uint From, uint To)>();
-        for (var msr = ScanFirst; msr < ScanFirst + ScanCount; msr++)
-        {
-            var routed = routing.Route(msr);
-            if (routed != msr)
-                redirects.Add((msr, routed));
-        }
-        return redirects;
-    }
 }

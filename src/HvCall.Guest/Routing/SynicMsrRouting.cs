@@ -39,6 +39,21 @@ public sealed class SynicMsrRouting
     /// <summary>True when some MSR is redirected.</summary>
     public bool IsEnabled => _routedOffsets != 0;
 
+    /// <summary>Every redirected MSR and where it goes, in ascending order (empty when not nested).</summary>
+    public System.Collections.Generic.IReadOnlyList<(uint From, uint To)> Redirects
+    {
+        get
+        {
+            var redirects = new System.Collections.Generic.List<(uint From, uint To)>();
+            for (var offset = 0; offset < 32; offset++)
+            {
+                if ((_routedOffsets & (1u << offset)) != 0)
+                    redirects.Add((HvX64Msr.Scontrol + (uint)offset, HvX64Msr.Scontrol + (uint)offset + HvX64Msr.NestedOffset));
+            }
+            return redirects;
+        }
+    }
+
     /// <summary>The MSR to access for <paramref name="msr"/>.</summary>
     /// <param name="msr">The architectural MSR number.</param>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -59,4 +59,14 @@ public sealed class HypercallResultPropertyTests
     public void EqualityFollowsTheRawValue() => Deterministic.Check(Prop.ForAll(Deterministic.UInt64, Deterministic.UInt64, (a, b) =>
         (new HypercallResult(a) == new HypercallResult(b)) == (a == b)
         && new HypercallResult(a).ToString().Contains(((int)Bits.Get(a, 43, 32)).ToString(CultureInfo.InvariantCulture), System.StringComparison.Ordinal)));
+
+    [Fact]
+    public void ReservedBitsAreExactly31To16And63To44()
+    {
+        for (var bit = 0; bit < 64; bit++)
+        {
+            var reserved = bit is >= 16 and <= 31 or >= 44;
+            Assert.Equal(reserved ? 1UL << bit : 0, new HypercallResult(1UL << bit).ReservedBits);
+        }
+    }
 }

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using FsCheck.Fluent;
 using HvCall.Abi;
 using HvCall.Guest.Routing;
@@ -71,4 +72,16 @@ public sealed class SynicMsrRoutingTests
     [Fact]
     public void Arm64FlatIsNone() =>
         Assert.Same(SynicMsrRouting.None, SynicMsrRouting.Create(RoutingConfiguration.Flat(HvArchitecture.Arm64)));
+
+    [Fact]
+    public void RedirectsListTheFiveControlRegistersAndSixteenSints()
+    {
+        var redirects = SynicMsrRouting.Create(new RoutingConfiguration(HvArchitecture.X64, NestedRoot: true)).Redirects;
+        uint[] expected = [0x40000080, 0x40000081, 0x40000082, 0x40000083, 0x40000084,
+            0x40000090, 0x40000091, 0x40000092, 0x40000093, 0x40000094, 0x40000095, 0x40000096, 0x40000097,
+            0x40000098, 0x40000099, 0x4000009A, 0x4000009B, 0x4000009C, 0x4000009D, 0x4000009E, 0x4000009F];
+        Assert.Equal(expected, redirects.Select(r => r.From));
+        Assert.All(redirects, r => Assert.Equal(r.From + 0x1000, r.To));
+        Assert.Empty(SynicMsrRouting.None.Redirects);
+    }
 }
