@@ -76,7 +76,7 @@ public sealed class VmBusClient
             IdentifyGuest(vp);
         else
         {
-            while (!_offersKnown && !Finished)
+            while (!_offersKnown)
                 yield return null;
         }
         EnableSynic(vp);

@@ -130,7 +130,9 @@ public sealed class VmBusHost : IHostPortSink
                     (version < VmBusProtocol.Version50 || sint == VmBusProtocol.MessageSint);
                 if (supported)
                     NegotiatedVersion = version;
-                Send(VmBusProtocol.WriteVersionResponse(new byte[VmBusProtocol.VersionResponseSize], supported, VmBusProtocol.MessageConnectionId));
+                // 5.0 and later: the message connection id to use from now on; older: the version (as OpenVMM writes it).
+                var field = version >= VmBusProtocol.Version50 ? VmBusProtocol.MessageConnectionId : version;
+                Send(VmBusProtocol.WriteVersionResponse(new byte[VmBusProtocol.VersionResponseSize], supported, field));
                 break;
             case VmBusMessageType.RequestOffers when NegotiatedVersion is not null:
                 foreach (var offer in _offers)

@@ -1,0 +1,204 @@
+using System.Linq;
+using HvCall.Abi;
+using HvCall.Simulation.Machines;
+using HvCall.Simulation.Scenarios;
+using Xunit;
+using static HvCall.Simulation.Tests.SimulationHarness;
+
+namespace HvCall.Simulation.Tests;
+
+/// <summary>VMBus bring-up end to end on flat x64, flat ARM64 and nested x64 (vmbus.md §3, §4, §6).</summary>
+public sealed class VmBusBringUpTests
+{
+    public static TheoryData<Topology, HvArchitecture> Machines => new()
+    {
+        { Topology.Flat, HvArchitecture.X64 },
+        { Topology.Flat, HvArchitecture.Arm64 },
+        { Topology.Nested, HvArchitecture.X64 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Machines))]
+    public void Connects_AtVersion52_WithThreeOffers(Topology topology, HvArchitecture architecture)
+    {
+        var report = VmBusBringUp.Run(Options(topology, architecture));
+
+        Assert.True(report.Completed);
+        Assert.Empty(report.Errors);
+        Assert.True(report.VmBusConnected);
+        Assert.Equal(Version52, report.VmBusVersion);
+        Assert.Equal([NetworkGuid, StorageGuid, HeartbeatGuid], report.Offers.Select(o => o.InterfaceType).ToArray());
+        Assert.Equal([1u, 2u, 3u], report.Offers.Select(o => o.ChildRelId).ToArray());
+        Assert.All(report.Offers, o => Assert.Equal(o.ChildRelId | 0x2000u, o.ConnectionId));
+        Assert.Equal(3, report.Offers.Select(o => o.InterfaceInstance).Distinct().Count());
+        Assert.Equal(3, report.SignalsSent);
+        Assert.Equal(3, report.EventsReceived);
+        Assert.Equal(0, report.Failures);
+        Assert.Equal(topology, report.Topology);
+        Assert.Equal(architecture, report.Architecture);
+    }
+
+    [Theory]
+    [MemberData(nameof(Machines))]
+    public void FirstInitiateContact_IsRefused_ThenVersion52Accepted(Topology topology, HvArchitecture architecture)
+    {
+        var run = RunHosted(Options(topology, architecture));
+        Assert.True(run.Completed);
+        var trace = run.Machine.Trace.Entries;
+
+        // 5.3 refused, 5.2 accepted, REQUESTOFFERS: three posts, all delivered, before any channel signal.
+        var firstSignal = trace.ToList().FindIndex(e => Is(e, SignalEventCode));
+        Assert.True(firstSignal > 0);
+        var postsBefore = trace.Take(firstSignal).Where(e => Is(e, PostMessageCode)).ToList();
+        Assert.Equal(3, postsBefore.Count);
+        Assert.All(postsBefore, e => Assert.Equal(HvStatus.Success, e.Result.Status));
+        Assert.Equal(3, trace.Count(e => Is(e, PostMessageCode)));
+        Assert.Equal(3, run.Host.MessagesReceived);
+        Assert.Equal(Version52, run.Host.NegotiatedVersion);
+    }
+
+    [Fact]
+    public void HostAccepting53_NeedsOnlyTwoPosts()
+    {
+        var run = RunHosted(Options(Topology.Flat), maxVersion: Version53);
+        Assert.True(run.Client.Connected);
+        Assert.Equal(Version53, run.Client.Version);
+        Assert.Equal(2, run.Machine.Trace.Entries.Count(e => Is(e, PostMessageCode)));
+    }
+
+    [Fact]
+    public void HostBelow50_NegotiatesOnConnection1()
+    {
+        // 5.3..5.0 refused on connection 4, 4.1 accepted on connection 1, REQUESTOFFERS on connection 1.
+        var run = RunHosted(Options(Topology.Nested), maxVersion: 0x0004_0001);
+        Assert.True(run.Client.Connected);
+        Assert.Equal(0x0004_0001u, run.Client.Version);
+        Assert.Equal(6, run.Machine.Trace.Entries.Count(e => Is(e, PostMessageCode)));
+        Assert.Equal(3, run.Client.SignalsSent);
+    }
+
+    [Theory]
+    [MemberData(nameof(Machines))]
+    public void EveryChannel_SignalledOnce_AndEchoedBack(Topology topology, HvArchitecture architecture)
+    {
+        var run = RunHosted(Options(topology, architecture));
+        Assert.Equal(3, run.Host.ChannelSignals.Count);
+        foreach (var relId in new uint[] { 1, 2, 3 })
+            Assert.Equal(1, run.Host.ChannelSignals[relId]);
+        Assert.Equal(3, run.Client.EventsReceived);
+        Assert.Empty(run.Host.Errors);
+        Assert.Equal(3, run.Machine.Trace.Entries.Count(e => Is(e, SignalEventCode) && e.Control.IsFast));
+    }
+
+    [Fact]
+    public void Nested_EveryVmBusCall_CarriesNestedBit_AndIsHandledByL0()
+    {
+        var report = VmBusBringUp.Run(Options(Topology.Nested));
+        var calls = VmBusCalls(report.Hypercalls).ToList();
+        Assert.Equal(6, calls.Count);
+        Assert.All(calls, e =>
+        {
+            Assert.True(e.Control.IsNested, $"{e.Control} lacks the nested bit");
+            Assert.Equal("L0", e.HandledBy);
+        });
+        Assert.True(report.NestedRouting);
+    }
+
+    [Theory]
+    [InlineData(HvArchitecture.X64)]
+    [InlineData(HvArchitecture.Arm64)]
+    public void Flat_NoCallCarriesNestedBit_AllHandledByL0(HvArchitecture architecture)
+    {
+        var report = VmBusBringUp.Run(Options(Topology.Flat, architecture));
+        Assert.NotEmpty(report.Hypercalls);
+        Assert.All(report.Hypercalls, e =>
+        {
+            Assert.False(e.Control.IsNested);
+            Assert.Equal(0UL, e.Control.Value & NestedBit);
+            Assert.Equal("L0", e.HandledBy);
+        });
+        Assert.Equal(6, VmBusCalls(report.Hypercalls).Count());
+        Assert.False(report.NestedRouting);
+    }
+
+    [Fact]
+    public void Arm64_ReachesSynicThroughFastSetVpRegisters()
+    {
+        var report = VmBusBringUp.Run(Options(Topology.Flat, HvArchitecture.Arm64));
+        var sets = report.Hypercalls.Where(e => Is(e, SetVpRegistersCode)).ToList();
+        // GUEST_OS_ID, SIMP, SIEFP, SINT2, SCONTROL at least; each a fast rep call of one register.
+        Assert.True(sets.Count >= 5, $"{sets.Count} SetVpRegisters calls");
+        Assert.All(sets, e =>
+        {
+            Assert.True(e.Control.IsFast);
+            Assert.Equal(1, e.Control.RepCount);
+            Assert.Equal(HvStatus.Success, e.Result.Status);
+            Assert.Equal(1, e.Result.RepsCompleted);
+        });
+        Assert.DoesNotContain(report.Hypercalls, e => e.Control.IsNested);
+    }
+
+    [Fact]
+    public void X64_ReachesSynicThroughMsrs_NoRegisterHypercalls()
+    {
+        foreach (var topology in new[] { Topology.Flat, Topology.Nested })
+        {
+            var report = VmBusBringUp.Run(Options(topology));
+            Assert.DoesNotContain(report.Hypercalls, e => Is(e, SetVpRegistersCode));
+        }
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public void SameGuestCode_FlatAndNested_IdenticalApartFromNestedBit(int vps)
+    {
+        var flat = VmBusBringUp.Run(Options(Topology.Flat, vps: vps, seed: 5));
+        var nested = VmBusBringUp.Run(Options(Topology.Nested, vps: vps, seed: 5));
+
+        static (uint Vp, ulong Control, HvStatus Status, int Reps)[] Shape(SimulationReport report) =>
+            report.Hypercalls.Select(e => (e.Vp, e.Control.Value & ~NestedBit, e.Result.Status, e.Result.RepsCompleted)).ToArray();
+
+        Assert.Equal(Shape(flat), Shape(nested));
+        Assert.NotEmpty(flat.Hypercalls);
+        Assert.All(flat.Hypercalls, e => Assert.False(e.Control.IsNested));
+        Assert.All(nested.Hypercalls, e => Assert.True(e.Control.IsNested));
+    }
+
+    [Fact]
+    public void RoutingOff_Nested_FailsOnL1WithInvalidConnectionId()
+    {
+        var report = VmBusBringUp.Run(Options(Topology.Nested, routing: RoutingMode.None));
+
+        Assert.True(report.Completed);
+        Assert.False(report.VmBusConnected);
+        Assert.Equal(0u, report.VmBusVersion);
+        Assert.Empty(report.Offers);
+        Assert.False(report.NestedRouting);
+        Assert.Equal(8, report.Hypercalls.Count);
+        Assert.All(report.Hypercalls, e =>
+        {
+            Assert.Equal(PostMessageCode, e.Control.Code.Value);
+            Assert.False(e.Control.IsNested);
+            Assert.Equal("L1", e.HandledBy);
+            Assert.Equal((HvStatus)0x12, e.Result.Status);
+        });
+        Assert.Equal(8, report.Failures);
+        // One INITIATE_CONTACT per Linux version: 5.3..5.0 on connection 4, 4.1..2.4 on connection 1.
+        Assert.Equal(4, report.Errors.Count(e => e.Contains("to connection 4 failed", System.StringComparison.Ordinal)));
+        Assert.Equal(4, report.Errors.Count(e => e.Contains("to connection 1 failed", System.StringComparison.Ordinal)));
+    }
+
+    [Theory]
+    [InlineData(HvArchitecture.X64)]
+    [InlineData(HvArchitecture.Arm64)]
+    public void RoutingOff_Flat_StillConnects(HvArchitecture architecture)
+    {
+        var off = VmBusBringUp.Run(Options(Topology.Flat, architecture, routing: RoutingMode.None));
+        var auto = VmBusBringUp.Run(Options(Topology.Flat, architecture));
+        Assert.True(off.VmBusConnected);
+        Assert.Equal(Version52, off.VmBusVersion);
+        Assert.Equal(0, off.Failures);
+        Assert.Equal(Fingerprint(auto.Hypercalls), Fingerprint(off.Hypercalls));
+    }
+}
