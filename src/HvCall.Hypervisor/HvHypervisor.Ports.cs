@@ -103,11 +103,9 @@ public sealed partial class HvHypervisor
     internal HvStatus PostMessage(Partition caller, HvConnectionId connectionId, uint messageType, uint payloadSize, ReadOnlySpan<byte> payloadArea)
     {
         ArgumentNullException.ThrowIfNull(caller);
-        if (connectionId.HasReservedBits || !_connections.TryGetValue((caller.Id, connectionId.Value), out var connection))
-            return HvStatus.InvalidConnectionId;
-        var port = connection.Port;
-        if (port.IsDeleted || port.Type != PortType.Message)
-            return HvStatus.InvalidPortId;
+        var resolved = ResolvePort(caller, connectionId, PortType.Message, out var port);
+        if (resolved != HvStatus.Success)
+            return resolved;
         if (messageType == HvMessageType.None || (messageType & HvMessageType.HypervisorBit) != 0 || payloadSize > HvMessage.MaxPayloadSize)
             return HvStatus.InvalidParameter;
         if (port.FreeBuffers == 0)
@@ -144,11 +142,9 @@ public sealed partial class HvHypervisor
     public HvStatus SignalEvent(Partition caller, HvConnectionId connectionId, ushort flagNumber)
     {
         ArgumentNullException.ThrowIfNull(caller);
-        if (connectionId.HasReservedBits || !_connections.TryGetValue((caller.Id, connectionId.Value), out var connection))
-            return HvStatus.InvalidConnectionId;
-        var port = connection.Port;
-        if (port.IsDeleted || port.Type != PortType.Event)
-            return HvStatus.InvalidPortId;
+        var resolved = ResolvePort(caller, connectionId, PortType.Event, out var port);
+        if (resolved != HvStatus.Success)
+            return resolved;
         if (flagNumber >= port.FlagCount)
             return HvStatus.InvalidParameter;
         if (port.Sink is { } sink)
@@ -157,6 +153,17 @@ public sealed partial class HvHypervisor
             return HvStatus.Success;
         }
         return port.TargetVp!.Synic.SetEventFlag(port.TargetSint, port.BaseFlag + flagNumber, out _);
+    }
+
+    // The connection (INVALID_CONNECTION_ID when unknown or with reserved bits), then its port
+    // (INVALID_PORT_ID when deleted or of the wrong type).
+    private HvStatus ResolvePort(Partition caller, HvConnectionId connectionId, PortType type, out Port port)
+    {
+        port = null!;
+        if (connectionId.HasReservedBits || !_connections.TryGetValue((caller.Id, connectionId.Value), out var connection))
+            return HvStatus.InvalidConnectionId;
+        port = connection.Port;
+        return port.IsDeleted || port.Type != type ? HvStatus.InvalidPortId : HvStatus.Success;
     }
 
     private HvStatus AddPort(Port port)
