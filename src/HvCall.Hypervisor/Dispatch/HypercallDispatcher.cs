@@ -106,7 +106,7 @@ public sealed class HypercallDispatcher
                 status = HvStatus.InvalidAlignment;
             if (status != HvStatus.Success)
                 return new HypercallResult(status);
-            if (!memory.TryRead(frame.InputGpa, input))
+            if (input.Length != 0 && !memory.TryRead(frame.InputGpa, input))
                 return new HypercallResult(HvStatus.InvalidAlignment);
         }
         output.Clear();
