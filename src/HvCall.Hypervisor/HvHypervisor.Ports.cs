@@ -64,7 +64,7 @@ public sealed partial class HvHypervisor
         return HvStatus.Success;
     }
 
-    /// <summary>Deletes a port (HvCallDeletePort); its connections then fail with INVALID_PORT_ID.</summary>
+    /// <summary>Deletes a port (HvCallDeletePort): its queued messages are freed and its connections then fail with INVALID_PORT_ID.</summary>
     /// <param name="owner">The owner.</param>
     /// <param name="portId">The port id.</param>
     /// <returns>SUCCESS or INVALID_PORT_ID.</returns>
@@ -74,6 +74,7 @@ public sealed partial class HvHypervisor
         if (!_ports.Remove((owner.Id, portId), out var port))
             return HvStatus.InvalidPortId;
         port.IsDeleted = true;
+        port.TargetVp?.Synic.Purge(port);
         return HvStatus.Success;
     }
 

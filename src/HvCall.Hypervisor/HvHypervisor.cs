@@ -19,6 +19,8 @@ namespace HvCall.Hypervisor;
 /// that has a parent is handled by the parent as a call from the VM this hypervisor runs in (the root's
 /// GPAs are that VM's GPAs); its result is returned unchanged. Where the bit has no meaning (no parent,
 /// or a caller other than the root) it is INVALID_HYPERCALL_INPUT.
+/// <para>A hypervisor and its partitions are driven from one thread at a time: simulations interleave
+/// virtual processors with a seeded scheduler rather than host threads, which keeps them deterministic.</para>
 /// </remarks>
 public sealed partial class HvHypervisor
 {

@@ -152,6 +152,22 @@ public sealed class SynicState
         return HvStatus.Success;
     }
 
+    /// <summary>Drops the messages of a deleted port still waiting for this VP's slot, freeing their buffers.</summary>
+    internal void Purge(Port port)
+    {
+        foreach (var queue in _queues)
+        {
+            for (var remaining = queue.Count; remaining > 0; remaining--)
+            {
+                var buffer = queue.Dequeue();
+                if (buffer.Port == port)
+                    port.Release(buffer);
+                else
+                    queue.Enqueue(buffer);
+            }
+        }
+    }
+
     private void DeliverAll()
     {
         for (var sint = 0; sint < SintCount; sint++)

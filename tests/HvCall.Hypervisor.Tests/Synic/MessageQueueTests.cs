@@ -123,4 +123,23 @@ public sealed class MessageQueueTests
         Assert.Equal(St.Success, rig.Post(0x2011, 1, Seq(500)).Status);
         Assert.Equal(17, rig.Target.Synic.QueuedMessages(PortRig.MessageSint));
     }
+
+    [Theory]
+    [MemberData(nameof(ArchRows))]
+    public void Deleting_a_port_frees_its_queued_messages_and_later_posts_fail_with_invalid_port_id(HvArchitecture arch)
+    {
+        var rig = new PortRig(arch);
+        const int sint = PortRig.MessageSint;
+        for (var i = 0; i <= 5; i++)
+            Assert.Equal(St.Success, rig.Post(PortRig.MessageConnection, 1, Seq(i)).Status);
+        Assert.Equal(5, rig.Target.Synic.QueuedMessages(sint));
+
+        Assert.Equal(HvStatus.Success, rig.Hv.DeletePort(rig.Host, PortRig.MessagePortId));
+
+        Assert.Equal(0, rig.Target.Synic.QueuedMessages(sint));
+        TestMachine.FreeSlot(rig.Target, sint);
+        TestMachine.Eom(rig.Target);
+        Assert.Equal(0u, BinaryPrimitives.ReadUInt32LittleEndian(TestMachine.Slot(rig.Target, sint)));
+        Assert.Equal(0x11, rig.Post(PortRig.MessageConnection, 1, Seq(6)).Status);
+    }
 }
