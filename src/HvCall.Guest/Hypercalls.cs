@@ -106,12 +106,9 @@ public sealed class Hypercalls
     public HypercallResult Simple(HvCallCode code, ulong inputGpa, ulong outputGpa, int variableHeaderSize = 0)
     {
         var registers = default(HypercallRegisters);
-        registers[HypercallRegisters.Result] = _functionId;
-        registers[HypercallRegisters.Control] = ControlFor(code).Value | VariableHeader(variableHeaderSize);
         registers[HypercallRegisters.Input] = inputGpa;
         registers[HypercallRegisters.Output] = outputGpa;
-        _instruction.Execute(ref registers);
-        return new HypercallResult(registers[HypercallRegisters.Result]);
+        return ExecuteOnce(ref registers, new HypercallControl(ControlFor(code).Value | VariableHeader(variableHeaderSize)));
     }
 
     /// <summary>A simple memory call using this VP's input and output pages.</summary>
@@ -124,11 +121,8 @@ public sealed class Hypercalls
     public HypercallResult Fast8(HvCallCode code, ulong input)
     {
         var registers = default(HypercallRegisters);
-        registers[HypercallRegisters.Result] = _functionId;
-        registers[HypercallRegisters.Control] = ControlFor(code).Value | HypercallControl.FastBit;
         registers[HypercallRegisters.Input] = input;
-        _instruction.Execute(ref registers);
-        return new HypercallResult(registers[HypercallRegisters.Result]);
+        return ExecuteOnce(ref registers, new HypercallControl(ControlFor(code).Value | HypercallControl.FastBit));
     }
 
     /// <summary>A fast call with 16 bytes of input (RDX, R8 / X2, X3).</summary>
@@ -138,12 +132,9 @@ public sealed class Hypercalls
     public HypercallResult Fast16(HvCallCode code, ulong input0, ulong input1)
     {
         var registers = default(HypercallRegisters);
-        registers[HypercallRegisters.Result] = _functionId;
-        registers[HypercallRegisters.Control] = ControlFor(code).Value | HypercallControl.FastBit;
         registers[HypercallRegisters.Input] = input0;
         registers[HypercallRegisters.Output] = input1;
-        _instruction.Execute(ref registers);
-        return new HypercallResult(registers[HypercallRegisters.Result]);
+        return ExecuteOnce(ref registers, new HypercallControl(ControlFor(code).Value | HypercallControl.FastBit));
     }
 
     /// <summary>
@@ -290,6 +281,7 @@ public sealed class Hypercalls
         BinaryPrimitives.WriteUInt64LittleEndian(input[8..], HvRegisterName.VpIndexSelf);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private HypercallResult ExecuteOnce(ref HypercallRegisters registers, HypercallControl control)
     {
         registers[HypercallRegisters.Result] = _functionId;
