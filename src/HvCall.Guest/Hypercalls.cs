@@ -314,6 +314,7 @@ public sealed class Hypercalls
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ulong VariableHeader(int size) =>
         size == 0 ? 0 : default(HypercallControl).WithVariableHeaderSize(size).Value;
 }

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Builds and runs HvCall's routing benchmarks: the C reference (gcc -O2) and the C# BenchmarkDotNet suites,
+# then prints the side-by-side tables (C# vs C, bitmap vs switch, issuing path vs no routing) and the targets.
+#
+# Usage: bench/run.sh [all|decision|issuing|simulated]   (default: all; "simulated" runs only the simulated round trips)
+# Needs only the .NET SDK, gcc and make. Outputs: bench/native/build/ (C binary, catalog codes, C results)
+# and $HVCALL_BENCH_ARTIFACTS (default BenchmarkDotNet.Artifacts/: BDN logs, results/*.csv|md, comparison.md).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+SUITES="${1:-all}"
+PROJECT=bench/HvCall.Benchmarks
+BUILD=bench/native/build
+ARTIFACTS="${HVCALL_BENCH_ARTIFACTS:-$ROOT/BenchmarkDotNet.Artifacts}"
+BENCH=(dotnet run -c Release --no-build --project "$PROJECT" --)
+
+case "$SUITES" in
+  all) FILTERS=('*RoutingDecisionBenchmarks*' '*IssuingPathBenchmarks*' '*SimulatedRoundTripBenchmarks*') ;;
+  decision) FILTERS=('*RoutingDecisionBenchmarks*') ;;
+  issuing) FILTERS=('*IssuingPathBenchmarks*') ;;
+  simulated) FILTERS=('*SimulatedRoundTripBenchmarks*') ;;
+  *) echo "usage: $0 [all|decision|issuing|simulated]" >&2; exit 2 ;;
+esac
+
+echo "== build (C# Release, C gcc -O2)"
+dotnet build -c Release "$PROJECT" -nologo -v quiet
+make -C bench/native OUT=build all
+
+echo "== catalog codes (single source: HypercallCatalog.All) and mix check"
+"${BENCH[@]}" --dump-codes > "$BUILD/codes.txt"
+echo "$(wc -l < "$BUILD/codes.txt") codes, $(grep -c ' 1$' "$BUILD/codes.txt") nested when nested root"
+
+echo "== C reference"
+"$BUILD/routing_bench" "$BUILD/codes.txt" | tee "$BUILD/native-results.txt"
+"${BENCH[@]}" --mix-digests | sed 's/^/DIGEST /' > "$BUILD/cs-digests.txt"
+if ! diff <(grep '^DIGEST' "$BUILD/native-results.txt") "$BUILD/cs-digests.txt"; then
+  echo "error: the C and C# mixes differ (digests above); the comparison would be meaningless" >&2
+  exit 1
+fi
+echo "mixes identical in C and C# (FNV-1a digests match)"
+
+echo "== page-split probe (explains an occasional ~13 ns issuing-path case; see docs/benchmarks.md)"
+"$BUILD/page_split" | tee "$BUILD/page-split.txt"
+
+echo "== C# BenchmarkDotNet: ${FILTERS[*]}"
+rm -rf "$ARTIFACTS/results"
+"${BENCH[@]}" --filter "${FILTERS[@]}" --artifacts "$ARTIFACTS"
+
+echo "== comparison"
+"${BENCH[@]}" --report "$ARTIFACTS/results" "$BUILD/native-results.txt" | tee "$ARTIFACTS/comparison.md"
+
+round_trips="$ARTIFACTS/results/HvCall.Benchmarks.SimulatedRoundTripBenchmarks-report-github.md"
+if [ -f "$round_trips" ]; then
+  echo "== simulated round trips (guest issue -> handler -> back; Ratio = nested / flat)"
+  cat "$round_trips" | tee -a "$ARTIFACTS/comparison.md"
+fi
