@@ -28,8 +28,8 @@ namespace HvCall.Hypervisor.Dispatch;
 /// </remarks>
 public sealed class HypercallDispatcher
 {
-    private readonly HypercallHandler?[] _normal = new HypercallHandler?[HypercallCatalog.NormalCodeLimit];
-    private readonly HypercallHandler?[] _extended = new HypercallHandler?[HypercallCatalog.ExtendedCodeCount];
+    private readonly Registration?[] _normal = new Registration?[HypercallCatalog.NormalCodeLimit];
+    private readonly Registration?[] _extended = new Registration?[HypercallCatalog.ExtendedCodeCount];
     private readonly byte[] _input = new byte[GuestMemory.PageSize];
     private readonly byte[] _output = new byte[GuestMemory.PageSize];
     private int _repsPerTimeSlice = 16;
@@ -56,7 +56,7 @@ public sealed class HypercallDispatcher
         ref var slot = ref Slot(code);
         if (slot is not null)
             throw new ArgumentException($"Hypercall {code} already has a handler.", nameof(code));
-        slot = handler;
+        slot = new Registration(handler, info);
     }
 
     /// <summary>True when a handler is registered for <paramref name="code"/>.</summary>
@@ -74,9 +74,9 @@ public sealed class HypercallDispatcher
         frame.OutputStart = 0;
         frame.OutputLength = 0;
         var control = frame.Control;
-        var handler = Find(control.Code);
-        if (handler is null || !HypercallCatalog.TryGet(control.Code, out var info))
+        if (Find(control.Code) is not { } registration)
             return new HypercallResult(HvStatus.InvalidHypercallCode);
+        var (handler, info) = registration;
         if (!caller.Partition.Has(info.RequiredPrivilege))
             return new HypercallResult(HvStatus.AccessDenied);
         if (!ShapeIsValid(control, info))
@@ -168,7 +168,7 @@ public sealed class HypercallDispatcher
         memory.TryWrite(frame.OutputGpa + (ulong)offset, output.Slice(offset, length));
     }
 
-    private HypercallHandler? Find(HvCallCode code)
+    private Registration? Find(HvCallCode code)
     {
         var value = code.Value;
         if (value < HypercallCatalog.NormalCodeLimit)
@@ -177,8 +177,11 @@ public sealed class HypercallDispatcher
         return (uint)index < HypercallCatalog.ExtendedCodeCount ? _extended[index] : null;
     }
 
-    private ref HypercallHandler? Slot(HvCallCode code) =>
+    private ref Registration? Slot(HvCallCode code) =>
         ref code.Value < HypercallCatalog.NormalCodeLimit
             ? ref _normal[code.Value]
             : ref _extended[code.Value - HvCallCode.FirstExtended];
+
+    // A handler with its catalog entry, so a dispatch takes one lookup.
+    private sealed record Registration(HypercallHandler Handler, HypercallInfo Info);
 }
