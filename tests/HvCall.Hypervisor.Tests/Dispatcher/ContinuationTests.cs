@@ -20,18 +20,6 @@ public sealed class ContinuationTests
     public static TheoryData<HvArchitecture, bool> Modes => Abis.ArchsAndModes();
     public static TheoryData<HvArchitecture> ArchRows => Abis.Archs();
 
-    /// <summary>SINT k holds vector 0x20 + k, so GetVpRegisters output element k is recognisable.</summary>
-    private static uint[] PrepareSints(VirtualProcessor vp, int count)
-    {
-        var names = new uint[count];
-        for (var k = 0; k < count; k++)
-        {
-            TestMachine.WriteSynic(vp, Msr.Sint(k), RegName.Sint(k), 0x20UL + (ulong)k);
-            names[k] = RegName.Sint(k);
-        }
-        return names;
-    }
-
     private static void AssertElement(byte[] output, int k, ulong value)
     {
         Assert.Equal(value, Inputs.OutputQword(output, 2 * k));
@@ -44,7 +32,7 @@ public sealed class ContinuationTests
     {
         var m = TestMachine.Create(arch);
         var vp = m.Vp;
-        var names = PrepareSints(vp, 7);
+        var names = TestMachine.PrepareSints(vp, 7);
         m.Hv.Dispatcher.RepsPerTimeSlice = 2;
         TestMachine.Fill(vp, TestMachine.OutputPage(vp), 7 * 16);
         var control = Words.Control(Code.GetVpRegisters, repCount: 7);
@@ -106,7 +94,7 @@ public sealed class ContinuationTests
     {
         var m = TestMachine.Create(arch);
         var vp = m.Vp;
-        var names = PrepareSints(vp, 4);
+        var names = TestMachine.PrepareSints(vp, 4);
         m.Hv.Dispatcher.RepsPerTimeSlice = 2;
         RegisterFile.Scribble(vp);
         var input = Inputs.GetVpRegisters(RegName.PartitionSelf, RegName.VpSelf, 0, names);
@@ -149,7 +137,7 @@ public sealed class ContinuationTests
     {
         var m = TestMachine.Create(arch);
         var vp = m.Vp;
-        PrepareSints(vp, 4);
+        TestMachine.PrepareSints(vp, 4);
         RegisterFile.Scribble(vp);
         TestMachine.Fill(vp, TestMachine.OutputPage(vp), 64);
         var input = Inputs.GetVpRegisters(RegName.PartitionSelf, RegName.VpSelf, 0, RegName.Sint(0), RegName.Sint(1), 0x00DE_AD00, RegName.Sint(3));
@@ -181,7 +169,7 @@ public sealed class ContinuationTests
     {
         var m = TestMachine.Create(arch);
         var vp = m.Vp;
-        var names = PrepareSints(vp, 7);
+        var names = TestMachine.PrepareSints(vp, 7);
         names[5] = 0x00DE_AD00;
         m.Hv.Dispatcher.RepsPerTimeSlice = 2;
 

@@ -35,17 +35,6 @@ public sealed class FastRegisterTests
         return RegisterFile.Snapshot(vp);
     }
 
-    private static uint[] PrepareSints(VirtualProcessor vp, int count)
-    {
-        var names = new uint[count];
-        for (var k = 0; k < count; k++)
-        {
-            TestMachine.WriteSynic(vp, Msr.Sint(k), RegName.Sint(k), 0x20UL + (ulong)k);
-            names[k] = RegName.Sint(k);
-        }
-        return names;
-    }
-
     [Theory]
     [MemberData(nameof(ArchRows))]
     public void Fast_simple_call_without_output_changes_only_the_result_and_the_instruction_pointer(HvArchitecture arch)
@@ -77,7 +66,7 @@ public sealed class FastRegisterTests
     public void Fast_rep_call_writes_its_output_into_the_register_pairs_after_the_input(HvArchitecture arch)
     {
         var m = TestMachine.Create(arch);
-        var names = PrepareSints(m.Vp, 2);
+        var names = TestMachine.PrepareSints(m.Vp, 2);
         var input = Inputs.GetVpRegisters(RegName.PartitionSelf, RegName.VpSelf, 0, names); // 24 bytes: output from qword 4
         var before = Prepare(m.Vp, Words.Control(Code.GetVpRegisters, repCount: 2), input);
 
@@ -96,7 +85,7 @@ public sealed class FastRegisterTests
     public void Fast_rep_call_failing_midway_writes_output_registers_of_the_completed_reps_only(HvArchitecture arch)
     {
         var m = TestMachine.Create(arch);
-        var names = PrepareSints(m.Vp, 4);
+        var names = TestMachine.PrepareSints(m.Vp, 4);
         names[2] = 0x00FF_0000;
         var before = Prepare(m.Vp, Words.Control(Code.GetVpRegisters, repCount: 4), Inputs.GetVpRegisters(RegName.PartitionSelf, RegName.VpSelf, 0, names));
 
@@ -115,7 +104,7 @@ public sealed class FastRegisterTests
     public void Fast_call_rejected_by_the_dispatcher_writes_no_output_registers(HvArchitecture arch)
     {
         var m = TestMachine.Create(arch);
-        var names = PrepareSints(m.Vp, 2);
+        var names = TestMachine.PrepareSints(m.Vp, 2);
         var input = Inputs.GetVpRegisters(RegName.PartitionSelf, RegName.VpSelf, 0, names);
         var before = Prepare(m.Vp, Words.Control(Code.GetVpRegisters, repCount: 2) | (1UL << 45), input);
 
@@ -129,7 +118,7 @@ public sealed class FastRegisterTests
     public void Fast_continuation_changes_only_the_control_register_and_completed_output_then_completion_advances_ip_once(HvArchitecture arch)
     {
         var m = TestMachine.Create(arch);
-        var names = PrepareSints(m.Vp, 4);
+        var names = TestMachine.PrepareSints(m.Vp, 4);
         m.Hv.Dispatcher.RepsPerTimeSlice = 2;
         var control = Words.Control(Code.GetVpRegisters, repCount: 4) | Words.FastBit;
         var before = Prepare(m.Vp, control, Inputs.GetVpRegisters(RegName.PartitionSelf, RegName.VpSelf, 0, names));

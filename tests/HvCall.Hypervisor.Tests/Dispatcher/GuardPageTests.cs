@@ -48,17 +48,6 @@ public sealed class GuardPageTests
         }
     }
 
-    private static uint[] PrepareSints(VirtualProcessor vp, int count)
-    {
-        var names = new uint[count];
-        for (var k = 0; k < count; k++)
-        {
-            TestMachine.WriteSynic(vp, Msr.Sint(k), RegName.Sint(k), 0x20UL + (ulong)k);
-            names[k] = RegName.Sint(k);
-        }
-        return names;
-    }
-
     private static HypercallExitKindAndStatus Call(VirtualProcessor vp, ulong control, byte[] input, ulong outGpa)
     {
         Assert.True(vp.Partition.Memory.TryWrite(TestMachine.InputPage(vp), input));
@@ -74,7 +63,7 @@ public sealed class GuardPageTests
     {
         var m = TestMachine.Create(arch);
         var vp = m.Vp;
-        var names = PrepareSints(vp, 3);
+        var names = TestMachine.PrepareSints(vp, 3);
         PrepareRegion(vp);
         var list = TestMachine.OutputPage(vp) + Page - 48;
         var input = Inputs.GetVpRegisters(RegName.PartitionSelf, RegName.VpSelf, 0, names);
@@ -95,7 +84,7 @@ public sealed class GuardPageTests
     {
         var m = TestMachine.Create(arch);
         var vp = m.Vp;
-        var names = PrepareSints(vp, 4);
+        var names = TestMachine.PrepareSints(vp, 4);
         names[2] = 0x0012_3456; // unknown register name
         PrepareRegion(vp);
         var list = TestMachine.OutputPage(vp) + Page - 64;
@@ -113,7 +102,7 @@ public sealed class GuardPageTests
     {
         var m = TestMachine.Create(arch);
         var vp = m.Vp;
-        var names = PrepareSints(vp, 5);
+        var names = TestMachine.PrepareSints(vp, 5);
         m.Hv.Dispatcher.RepsPerTimeSlice = 2;
         PrepareRegion(vp);
         var list = TestMachine.OutputPage(vp) + Page - 80;

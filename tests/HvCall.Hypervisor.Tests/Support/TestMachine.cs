@@ -76,6 +76,18 @@ internal sealed class TestMachine
         Assert.Equal(St.Success, outcome.Status);
     }
 
+    /// <summary>SINT k gets value 0x20 + k, so GetVpRegisters output element k is recognisable; returns the names.</summary>
+    public static uint[] PrepareSints(VirtualProcessor vp, int count)
+    {
+        var names = new uint[count];
+        for (var k = 0; k < count; k++)
+        {
+            WriteSynic(vp, Msr.Sint(k), RegName.Sint(k), 0x20UL + (ulong)k);
+            names[k] = RegName.Sint(k);
+        }
+        return names;
+    }
+
     /// <summary>Enables SIMP, SIEFP, one SINT (vector, optionally masked) and SCONTROL on a VP.</summary>
     public static void EnableSynic(VirtualProcessor vp, int sint, byte vector, bool masked = false)
     {
