@@ -22,11 +22,9 @@ internal static class RegisterAdapters
         {
             var r = vp.X64;
             frame.Control = new HypercallControl(r.Rcx);
-            frame.Block[0] = r.Rdx;
-            frame.Block[1] = r.R8;
-            for (var i = 0; i < 12; i++)
-                frame.Block[2 + i] = r.Xmm[i];
-            frame.Capacity = 14;
+            frame.Capacity = X64RegisterFile.FastQwords;
+            for (var i = 0; i < frame.Capacity; i++)
+                frame.Block[i] = r.FastQword(i);
             return true;
         }
         var a = vp.Arm64;
@@ -73,12 +71,8 @@ internal static class RegisterAdapters
         {
             if (vp.Architecture == HvArchitecture.Arm64)
                 vp.Arm64.X[2 + i] = frame.Block[i];
-            else if (i == 0)
-                vp.X64.Rdx = frame.Block[0];
-            else if (i == 1)
-                vp.X64.R8 = frame.Block[1];
             else
-                vp.X64.Xmm[i - 2] = frame.Block[i];
+                vp.X64.FastQword(i) = frame.Block[i];
         }
     }
 }

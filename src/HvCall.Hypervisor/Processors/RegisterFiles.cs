@@ -8,6 +8,9 @@ public sealed class X64RegisterFile
     /// <summary>Length of VMCALL/VMMCALL, by which RIP advances when a hypercall completes.</summary>
     public const int HypercallInstructionLength = 3;
 
+    /// <summary>Qwords in the fast hypercall block: RDX, R8 and XMM0–XMM5 (112 bytes).</summary>
+    public const int FastQwords = 14;
+
 #pragma warning disable CA1051 // A register file is plain state, as on the processor.
     /// <summary>RAX.</summary>
     public ulong Rax;
@@ -46,6 +49,19 @@ public sealed class X64RegisterFile
     /// <summary>XMM0–XMM5 as 12 qwords: XMM<c>n</c> low is element 2n, high is 2n + 1.</summary>
     public XmmRegisters Xmm;
 #pragma warning restore CA1051
+
+    /// <summary>Qword <paramref name="index"/> of the fast hypercall block: 0 is RDX, 1 is R8, 2–13 are
+    /// XMM0.low … XMM5.high (TLFS "XMM Fast Hypercall Input").</summary>
+    /// <param name="index">0 to 13.</param>
+    public ref ulong FastQword(int index)
+    {
+        switch (index)
+        {
+            case 0: return ref Rdx;
+            case 1: return ref R8;
+            default: return ref Xmm[index - 2];
+        }
+    }
 
     /// <summary>Six 128-bit XMM registers as 12 qwords.</summary>
     [InlineArray(12)]

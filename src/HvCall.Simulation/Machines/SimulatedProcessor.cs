@@ -97,12 +97,9 @@ public sealed class SimulatedProcessor : IHypercallInstruction, IMsrInstructions
     {
         if (_vp.Architecture == HvArchitecture.X64)
         {
-            var r = _vp.X64;
-            r.Rcx = block[HypercallRegisters.Control];
-            r.Rdx = block[HypercallRegisters.Input];
-            r.R8 = block[HypercallRegisters.Output];
-            for (var i = 0; i < 12; i++)
-                r.Xmm[i] = block[4 + i];
+            _vp.X64.Rcx = block[HypercallRegisters.Control];
+            for (var i = 0; i < X64RegisterFile.FastQwords; i++)
+                _vp.X64.FastQword(i) = block[HypercallRegisters.FastBlock + i];
             return;
         }
         for (var i = 0; i < HypercallRegisters.Count; i++)
@@ -113,13 +110,10 @@ public sealed class SimulatedProcessor : IHypercallInstruction, IMsrInstructions
     {
         if (_vp.Architecture == HvArchitecture.X64)
         {
-            var r = _vp.X64;
-            block[HypercallRegisters.Result] = r.Rax;
-            block[HypercallRegisters.Control] = r.Rcx;
-            block[HypercallRegisters.Input] = r.Rdx;
-            block[HypercallRegisters.Output] = r.R8;
-            for (var i = 0; i < 12; i++)
-                block[4 + i] = r.Xmm[i];
+            block[HypercallRegisters.Result] = _vp.X64.Rax;
+            block[HypercallRegisters.Control] = _vp.X64.Rcx;
+            for (var i = 0; i < X64RegisterFile.FastQwords; i++)
+                block[HypercallRegisters.FastBlock + i] = _vp.X64.FastQword(i);
             return;
         }
         for (var i = 0; i < HypercallRegisters.Count; i++)
