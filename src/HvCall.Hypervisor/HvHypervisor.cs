@@ -128,16 +128,18 @@ public sealed partial class HvHypervisor
         {
             if (!CanForwardNested(vp))
             {
-                RegisterAdapters.Complete(vp, ref frame, new HypercallResult(HvStatus.InvalidHypercallInput).Value);
-                return new HypercallExit(HypercallExitKind.Completed, control, new HypercallResult(HvStatus.InvalidHypercallInput), Name);
+                var invalid = new HypercallResult(HvStatus.InvalidHypercallInput);
+                RegisterAdapters.Complete(vp, ref frame, invalid.Value);
+                return new HypercallExit(HypercallExitKind.Completed, control, invalid, Name);
             }
             frame.Control = control.WithNested(false);
-            result = Parent!.Dispatch(HostVp(vp), ref frame, out continueWith, out handledBy);
+            result = Parent!.Dispatcher.Dispatch(HostVp(vp), ref frame, out continueWith);
             continueWith = continueWith?.WithNested(true);
+            handledBy = Parent.Name;
         }
         else
         {
-            result = Dispatch(vp, ref frame, out continueWith, out handledBy);
+            result = Dispatcher.Dispatch(vp, ref frame, out continueWith);
         }
 
         if (continueWith is { } next)
@@ -147,12 +149,6 @@ public sealed partial class HvHypervisor
         }
         RegisterAdapters.Complete(vp, ref frame, result.Value);
         return new HypercallExit(HypercallExitKind.Completed, control, result, handledBy);
-    }
-
-    private HypercallResult Dispatch(VirtualProcessor vp, ref HypercallFrame frame, out HypercallControl? continueWith, out string handledBy)
-    {
-        handledBy = Name;
-        return Dispatcher.Dispatch(vp, ref frame, out continueWith);
     }
 
     private bool CanForwardNested(VirtualProcessor vp) =>
