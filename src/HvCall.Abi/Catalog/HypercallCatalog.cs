@@ -25,8 +25,10 @@ public static class HypercallCatalog
     /// <summary>The TLFS reserves 64 extended codes starting at <see cref="HvCallCode.FirstExtended"/>.</summary>
     public const int ExtendedCodeCount = 64;
 
-    private static readonly HypercallInfo?[] Normal = new HypercallInfo?[NormalCodeLimit];
-    private static readonly HypercallInfo?[] Extended = new HypercallInfo?[ExtendedCodeCount];
+    /// <summary>Size of a table indexed by <see cref="TableIndex"/>: every normal code, then every extended one.</summary>
+    public const int TableSize = NormalCodeLimit + ExtendedCodeCount;
+
+    private static readonly HypercallInfo?[] Table = new HypercallInfo?[TableSize];
 
     /// <summary>Every known hypercall, ordered by code.</summary>
     public static ImmutableArray<HypercallInfo> All { get; } = Build();
@@ -41,14 +43,24 @@ public static class HypercallCatalog
     /// <returns>True when the catalog knows the code.</returns>
     public static bool TryGet(HvCallCode code, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out HypercallInfo? info)
     {
-        var value = code.Value;
-        if (value < NormalCodeLimit)
-            info = Normal[value];
-        else if ((uint)(value - HvCallCode.FirstExtended) < ExtendedCodeCount)
-            info = Extended[value - HvCallCode.FirstExtended];
-        else
-            info = null;
+        var index = TableIndex(code);
+        info = index >= 0 ? Table[index] : null;
         return info is not null;
+    }
+
+    /// <summary>
+    /// The slot of a code in a table of <see cref="TableSize"/> entries: normal codes (below 512) at
+    /// their value, extended codes (0x8001 to 0x8040) after them, −1 for any other code. Tables keyed
+    /// by call code (the catalog's, the dispatcher's handlers) all use it.
+    /// </summary>
+    /// <param name="code">The code.</param>
+    public static int TableIndex(HvCallCode code)
+    {
+        int value = code.Value;
+        if (value < NormalCodeLimit)
+            return value;
+        var extended = value - HvCallCode.FirstExtended;
+        return (uint)extended < ExtendedCodeCount ? NormalCodeLimit + extended : -1;
     }
 
     /// <summary>Looks up a code that must be known.</summary>
@@ -159,9 +171,7 @@ public static class HypercallCatalog
 
         foreach (var entry in entries)
         {
-            ref var slot = ref entry.Code.Value < NormalCodeLimit
-                ? ref Normal[entry.Code.Value]
-                : ref Extended[entry.Code.Value - HvCallCode.FirstExtended];
+            ref var slot = ref Table[TableIndex(entry.Code)];
             if (slot is not null)
                 throw new InvalidOperationException($"Duplicate catalog entry for 0x{entry.Code.Value:X4}.");
             slot = entry;

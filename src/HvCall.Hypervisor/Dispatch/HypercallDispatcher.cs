@@ -28,8 +28,7 @@ namespace HvCall.Hypervisor.Dispatch;
 /// </remarks>
 public sealed class HypercallDispatcher
 {
-    private readonly Registration?[] _normal = new Registration?[HypercallCatalog.NormalCodeLimit];
-    private readonly Registration?[] _extended = new Registration?[HypercallCatalog.ExtendedCodeCount];
+    private readonly Registration?[] _handlers = new Registration?[HypercallCatalog.TableSize];
     private readonly byte[] _input = new byte[GuestMemory.PageSize];
     private readonly byte[] _output = new byte[GuestMemory.PageSize];
     private int _repsPerTimeSlice = 16;
@@ -53,7 +52,7 @@ public sealed class HypercallDispatcher
         ArgumentNullException.ThrowIfNull(handler);
         if (!HypercallCatalog.TryGet(code, out var info) || !info.SizesKnown)
             throw new ArgumentException($"Hypercall {code} has no sized catalog entry; the dispatcher derives its checks from one.", nameof(code));
-        ref var slot = ref Slot(code);
+        ref var slot = ref _handlers[HypercallCatalog.TableIndex(code)];
         if (slot is not null)
             throw new ArgumentException($"Hypercall {code} already has a handler.", nameof(code));
         slot = new Registration(handler, info);
@@ -170,17 +169,9 @@ public sealed class HypercallDispatcher
 
     private Registration? Find(HvCallCode code)
     {
-        var value = code.Value;
-        if (value < HypercallCatalog.NormalCodeLimit)
-            return _normal[value];
-        var index = value - HvCallCode.FirstExtended;
-        return (uint)index < HypercallCatalog.ExtendedCodeCount ? _extended[index] : null;
+        var index = HypercallCatalog.TableIndex(code);
+        return index >= 0 ? _handlers[index] : null;
     }
-
-    private ref Registration? Slot(HvCallCode code) =>
-        ref code.Value < HypercallCatalog.NormalCodeLimit
-            ? ref _normal[code.Value]
-            : ref _extended[code.Value - HvCallCode.FirstExtended];
 
     // A handler with its catalog entry, so a dispatch takes one lookup.
     private sealed record Registration(HypercallHandler Handler, HypercallInfo Info);
