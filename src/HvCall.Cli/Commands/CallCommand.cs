@@ -3,8 +3,7 @@ using System.CommandLine;
 using System.IO;
 using HvCall.Abi;
 using HvCall.Cli.Infrastructure;
-using HvCall.Hypervisor;
-using HvCall.Hypervisor.Dispatch;
+using HvCall.Guest;
 using HvCall.Hypervisor.Partitions;
 using HvCall.Hypervisor.Processors;
 using HvCall.Simulation.Machines;
@@ -53,10 +52,10 @@ internal static class CallCommand
             var options = new MachineOptions { Topology = topologyValue, Architecture = CommonOptions.ArchitectureOrDefault(parseResult.GetValue(architecture)) };
             if (options.Validate() is { } problem)
                 throw new CliUsageException(problem);
-            var (hypervisor, partition) = Caller(Machine.Build(options), callerKind);
+            var partition = Caller(Machine.Build(options), callerKind);
             if (parseResult.GetValue(privileges) is { } mask)
                 partition.Privileges = (HvPartitionPrivileges)mask;
-            var outcome = Issue(hypervisor, partition, request);
+            var outcome = Issue(partition, request);
             if (parseResult.GetValue(json))
                 WriteJson(context.Out, partition, outcome);
             else
@@ -68,50 +67,51 @@ internal static class CallCommand
 
     private sealed record CallRequest(HypercallControl Control, byte[] Input, int InputOffset, ulong? Rdx, ulong? R8);
 
-    private sealed record CallOutcome(HypercallExit Exit, int Executions, VpFault Fault, byte[] Output);
+    private sealed record CallOutcome(HypercallResult Result, string HandledBy, int Executions, VpFault Fault, byte[] Output);
 
-    private static (HvHypervisor Hypervisor, Partition Partition) Caller(Machine machine, string kind)
+    private static Partition Caller(Machine machine, string kind)
     {
         if (machine.Options.Topology == Topology.Flat)
         {
             if (kind == "guest")
-                return (machine.L0, machine.Guest);
+                return machine.Guest;
             if (machine.Options.Architecture != HvArchitecture.X64)
                 throw new CliUsageException("The L0 root partition is x64; use --caller guest for an ARM64 caller.");
-            return (machine.L0, machine.Host);
+            return machine.Host;
         }
         if (kind == "root")
-            return (machine.L1!, machine.Guest);
-        var guest = machine.L1!.CreatePartition(new PartitionConfiguration("l1-guest", HvArchitecture.X64, 1, machine.Options.MemorySize, PartitionConfiguration.GuestDefault));
-        return (machine.L1, guest);
+            return machine.Guest;
+        return machine.L1!.CreatePartition(new PartitionConfiguration("l1-guest", HvArchitecture.X64, 1, machine.Options.MemorySize, PartitionConfiguration.GuestDefault));
     }
 
-    // The partition has booted: its guest OS id is set, so the call reaches the dispatcher.
-    private static CallOutcome Issue(HvHypervisor hypervisor, Partition partition, CallRequest request)
+    // The partition has booted: its guest OS id is set, so the call reaches the dispatcher. VP 0's
+    // processor executes the raw register block and re-executes a continued rep call.
+    private static CallOutcome Issue(Partition partition, CallRequest request)
     {
         partition.GuestOsId = GuestLayout.LinuxGuestOsId;
         partition.TryGetVp(0, out var vp);
         var inputPage = GuestLayout.InputPage(0);
         var outputPage = inputPage + 0x1000;
         partition.Memory.TryWrite(inputPage + (ulong)request.InputOffset, request.Input);
-        var rdx = request.Rdx ?? (request.Input.Length > 0 ? inputPage + (ulong)request.InputOffset : 0);
-        var r8 = request.R8 ?? (request.Control.IsFast ? 0 : outputPage);
-        if (vp!.Architecture == HvArchitecture.X64)
-            (vp.X64.Rcx, vp.X64.Rdx, vp.X64.R8) = (request.Control.Value, rdx, r8);
-        else
-            (vp.Arm64.X[0], vp.Arm64.X[1], vp.Arm64.X[2], vp.Arm64.X[3]) = (0x4600_0001, request.Control.Value, rdx, r8);
 
-        HypercallExit exit;
-        var executions = 0;
-        do
-        {
-            exit = hypervisor.ExecuteHypercall(vp);
-            executions++;
-        }
-        while (exit.Kind == HypercallExitKind.Continue && executions < 1 << 16);
+        var registers = default(HypercallRegisters);
+        registers[HypercallRegisters.Result] = vp!.Architecture == HvArchitecture.Arm64 ? Hypercalls.Arm64FunctionId : 0;
+        registers[HypercallRegisters.Control] = request.Control.Value;
+        registers[HypercallRegisters.Input] = request.Rdx ?? (request.Input.Length > 0 ? inputPage + (ulong)request.InputOffset : 0);
+        registers[HypercallRegisters.Output] = request.R8 ?? (request.Control.IsFast ? 0 : outputPage);
+        var trace = new HypercallTrace();
         var output = new byte[16];
+        try
+        {
+            new SimulatedProcessor(vp, trace).Execute(ref registers);
+        }
+        catch (HvGuestException)
+        {
+            return new CallOutcome(default, partition.Hypervisor.Name, 1, vp.LastFault, output);
+        }
         partition.Memory.TryRead(outputPage, output);
-        return new CallOutcome(exit, executions, vp.LastFault, output);
+        var entry = trace.Entries[0];
+        return new CallOutcome(entry.Result, entry.HandledBy, entry.Executions, VpFault.None, output);
     }
 
     private static byte[] ParseHex(string? text)
@@ -133,7 +133,7 @@ internal static class CallCommand
 
     private static void WriteJson(TextWriter output, Partition caller, CallOutcome outcome)
     {
-        var result = outcome.Exit.Result;
+        var result = outcome.Result;
         JsonOutput.Write(output, writer =>
         {
             writer.WriteStartObject();
@@ -149,7 +149,7 @@ internal static class CallCommand
                 writer.WriteString("statusName", HvStatusNames.TlfsName(result.Status));
                 writer.WriteNumber("repsCompleted", result.RepsCompleted);
             }
-            writer.WriteString("handledBy", outcome.Exit.HandledBy);
+            writer.WriteString("handledBy", outcome.HandledBy);
             writer.WriteNumber("result", result.Value);
             writer.WriteString("caller", caller.Name);
             writer.WriteNumber("executions", outcome.Executions);
@@ -164,13 +164,13 @@ internal static class CallCommand
 
     private static void WriteText(TextWriter output, Partition caller, CallRequest request, CallOutcome outcome)
     {
-        var result = outcome.Exit.Result;
+        var result = outcome.Result;
         var control = request.Control;
         TextListing.WriteFields(output,
         [
             ("control", $"{control} ({control.Code}{(control.IsFast ? ", fast" : "")}{(control.IsNested ? ", nested" : "")}{(control.RepCount > 0 ? $", {control.RepCount} reps from {control.RepStart}" : "")})"),
             ("caller", $"{caller.Name} on {caller.Hypervisor.Name}, vp0"),
-            ("handled by", outcome.Exit.HandledBy),
+            ("handled by", outcome.HandledBy),
             ("result", outcome.Fault != VpFault.None ? $"fault: {outcome.Fault} (no result)" : $"0x{result.Value:X16}"),
             ("status", outcome.Fault != VpFault.None ? "-" : $"0x{(ushort)result.Status:X4} {HvStatusNames.TlfsName(result.Status)}"),
             ("reps completed", result.RepsCompleted.ToString(System.Globalization.CultureInfo.InvariantCulture)),
