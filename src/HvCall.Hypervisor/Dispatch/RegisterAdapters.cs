@@ -23,8 +23,7 @@ internal static class RegisterAdapters
             var r = vp.X64;
             frame.Control = new HypercallControl(r.Rcx);
             frame.Capacity = X64RegisterFile.FastQwords;
-            for (var i = 0; i < frame.Capacity; i++)
-                frame.Block[i] = r.FastQword(i);
+            r.ReadFastBlock(frame.Block);
             return true;
         }
         var a = vp.Arm64;
@@ -32,8 +31,7 @@ internal static class RegisterAdapters
         if (a.X[0] != Arm64FunctionId)
             return false;
         frame.Control = new HypercallControl(a.X[1]);
-        for (var i = 0; i < 16; i++)
-            frame.Block[i] = a.X[2 + i];
+        ((System.ReadOnlySpan<ulong>)a.X)[2..].CopyTo(frame.Block);
         return true;
     }
 

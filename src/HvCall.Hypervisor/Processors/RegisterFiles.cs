@@ -1,3 +1,4 @@
+using System;
 using System.Runtime.CompilerServices;
 
 namespace HvCall.Hypervisor.Processors;
@@ -61,6 +62,24 @@ public sealed class X64RegisterFile
             case 1: return ref R8;
             default: return ref Xmm[index - 2];
         }
+    }
+
+    /// <summary>Copies the fast block out of the registers: RDX, R8, then XMM0–XMM5.</summary>
+    /// <param name="destination">At least <see cref="FastQwords"/> qwords.</param>
+    public void ReadFastBlock(Span<ulong> destination)
+    {
+        destination[0] = Rdx;
+        destination[1] = R8;
+        ((ReadOnlySpan<ulong>)Xmm).CopyTo(destination[2..FastQwords]);
+    }
+
+    /// <summary>Loads the fast block into the registers: RDX, R8, then XMM0–XMM5.</summary>
+    /// <param name="source">At least <see cref="FastQwords"/> qwords.</param>
+    public void WriteFastBlock(ReadOnlySpan<ulong> source)
+    {
+        Rdx = source[0];
+        R8 = source[1];
+        source[2..FastQwords].CopyTo(Xmm);
     }
 
     /// <summary>Six 128-bit XMM registers as 12 qwords.</summary>

@@ -98,12 +98,10 @@ public sealed class SimulatedProcessor : IHypercallInstruction, IMsrInstructions
         if (_vp.Architecture == HvArchitecture.X64)
         {
             _vp.X64.Rcx = block[HypercallRegisters.Control];
-            for (var i = 0; i < X64RegisterFile.FastQwords; i++)
-                _vp.X64.FastQword(i) = block[HypercallRegisters.FastBlock + i];
+            _vp.X64.WriteFastBlock(block[HypercallRegisters.FastBlock..]);
             return;
         }
-        for (var i = 0; i < HypercallRegisters.Count; i++)
-            _vp.Arm64.X[i] = block[i];
+        block.CopyTo(_vp.Arm64.X);
     }
 
     private void Store(Span<ulong> block)
@@ -112,11 +110,9 @@ public sealed class SimulatedProcessor : IHypercallInstruction, IMsrInstructions
         {
             block[HypercallRegisters.Result] = _vp.X64.Rax;
             block[HypercallRegisters.Control] = _vp.X64.Rcx;
-            for (var i = 0; i < X64RegisterFile.FastQwords; i++)
-                block[HypercallRegisters.FastBlock + i] = _vp.X64.FastQword(i);
+            _vp.X64.ReadFastBlock(block[HypercallRegisters.FastBlock..]);
             return;
         }
-        for (var i = 0; i < HypercallRegisters.Count; i++)
-            block[i] = _vp.Arm64.X[i];
+        ((ReadOnlySpan<ulong>)_vp.Arm64.X).CopyTo(block);
     }
 }
