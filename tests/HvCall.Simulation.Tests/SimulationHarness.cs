@@ -1,6 +1,8 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using HvCall.VmBus;
+using HvCall.VmBus.Messages;
 using HvCall.Abi;
 using HvCall.Simulation.Machines;
 using HvCall.Simulation.Scenarios;

@@ -3,6 +3,8 @@ using System.Collections.Generic;
 using System.CommandLine;
 using System.Globalization;
 using System.IO;
+using HvCall.VmBus;
+using HvCall.VmBus.Messages;
 using HvCall.Abi;
 using HvCall.Cli.Infrastructure;
 using HvCall.Simulation.Machines;

@@ -1,4 +1,6 @@
 using System.Collections.Generic;
+using HvCall.VmBus;
+using HvCall.VmBus.Messages;
 using HvCall.Abi;
 using HvCall.Simulation.Machines;
 using HvCall.Simulation.VmBus;

@@ -2,6 +2,8 @@ using System;
 using System.Collections.Generic;
 using System.Runtime.InteropServices;
 using System.Threading;
+using HvCall.VmBus;
+using HvCall.VmBus.Messages;
 using HvCall.Abi;
 using HvCall.Abi.Messages;
 using HvCall.Abi.Registers;

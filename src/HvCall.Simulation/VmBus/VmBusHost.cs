@@ -1,5 +1,7 @@
 using System;
 using System.Collections.Generic;
+using HvCall.VmBus;
+using HvCall.VmBus.Messages;
 using HvCall.Abi;
 using HvCall.Abi.Messages;
 using HvCall.Hypervisor;

@@ -2,24 +2,50 @@ using System;
 using System.Buffers.Binary;
 using System.Collections.Immutable;
 
-namespace HvCall.Simulation.VmBus;
+namespace HvCall.VmBus.Messages;
 
-/// <summary>VMBus channel-management message types (<c>enum vmbus_channel_message_type</c>).</summary>
+/// <summary>
+/// VMBus channel-management message types (<c>enum vmbus_channel_message_type</c>; OpenVMM <c>MessageType</c>).
+/// An open set: a value outside the named ones is carried through unchanged.
+/// </summary>
+/// <remarks>vmbus.md §1; directions: G→H guest to host, H→G host to guest.</remarks>
 public enum VmBusMessageType : uint
 {
-    /// <summary>Host offers a channel.</summary>
+    /// <summary>Not a message.</summary>
+    Invalid = 0,
+    /// <summary>H→G: a channel offer (196 bytes).</summary>
     OfferChannel = 1,
-    /// <summary>Guest asks for the offers.</summary>
+    /// <summary>H→G: the channel is withdrawn (12 bytes).</summary>
+    RescindChannelOffer = 2,
+    /// <summary>G→H: send the offers (8 bytes).</summary>
     RequestOffers = 3,
-    /// <summary>Host has sent every offer.</summary>
+    /// <summary>H→G: every offer has been sent (8 bytes).</summary>
     AllOffersDelivered = 4,
-    /// <summary>Guest proposes a protocol version.</summary>
+    /// <summary>G→H: open a channel over a ring GPADL (148 bytes).</summary>
+    OpenChannel = 5,
+    /// <summary>H→G: the open's outcome (20 bytes).</summary>
+    OpenChannelResult = 6,
+    /// <summary>G→H: close a channel (12 bytes; no reply exists).</summary>
+    CloseChannel = 7,
+    /// <summary>G→H: first message of a GPADL (20 bytes + ranges).</summary>
+    GpadlHeader = 8,
+    /// <summary>G→H: more PFNs of a GPADL (16 bytes + PFNs).</summary>
+    GpadlBody = 9,
+    /// <summary>H→G: a GPADL's outcome (20 bytes).</summary>
+    GpadlCreated = 10,
+    /// <summary>G→H: tear a GPADL down (16 bytes).</summary>
+    GpadlTeardown = 11,
+    /// <summary>H→G: the GPADL is gone (12 bytes).</summary>
+    GpadlTorndown = 12,
+    /// <summary>G→H: the guest has released a rescinded relid (12 bytes).</summary>
+    RelIdReleased = 13,
+    /// <summary>G→H: propose a protocol version (40 bytes).</summary>
     InitiateContact = 14,
-    /// <summary>Host accepts or refuses the version.</summary>
+    /// <summary>H→G: the version is accepted or refused (16 bytes).</summary>
     VersionResponse = 15,
-    /// <summary>Guest disconnects.</summary>
+    /// <summary>G→H: disconnect (8 bytes).</summary>
     Unload = 16,
-    /// <summary>Host acknowledges the disconnect.</summary>
+    /// <summary>H→G: the disconnect is acknowledged (8 bytes).</summary>
     UnloadResponse = 17,
 }
 
@@ -69,6 +95,26 @@ public static class VmBusProtocol
     /// <param name="message">The message (at least 8 bytes).</param>
     public static VmBusMessageType TypeOf(ReadOnlySpan<byte> message) =>
         message.Length < HeaderSize ? 0 : (VmBusMessageType)BinaryPrimitives.ReadUInt32LittleEndian(message);
+
+    /// <summary>
+    /// The fixed size of a message type (header included): the least a receiver accepts. GPADL_HEADER and
+    /// GPADL_BODY carry a variable tail after it. 0 for a type outside the named set.
+    /// </summary>
+    /// <param name="type">The message type.</param>
+    /// <remarks>vmbus.md §1–§2 and vmbus-datapath.md §1–§2 (sizes checked with gcc there).</remarks>
+    public static int MinimumSize(VmBusMessageType type) => type switch
+    {
+        VmBusMessageType.OfferChannel => OfferChannelSize,
+        VmBusMessageType.RequestOffers or VmBusMessageType.AllOffersDelivered or
+            VmBusMessageType.Unload or VmBusMessageType.UnloadResponse => HeaderSize,
+        VmBusMessageType.OpenChannel => 148,
+        VmBusMessageType.OpenChannelResult or VmBusMessageType.GpadlHeader or VmBusMessageType.GpadlCreated => 20,
+        VmBusMessageType.RescindChannelOffer or VmBusMessageType.CloseChannel or
+            VmBusMessageType.RelIdReleased or VmBusMessageType.GpadlTorndown => 12,
+        VmBusMessageType.GpadlBody or VmBusMessageType.GpadlTeardown or VmBusMessageType.VersionResponse => 16,
+        VmBusMessageType.InitiateContact => InitiateContactSize,
+        _ => 0,
+    };
 
     /// <summary>Writes a header-only message (REQUESTOFFERS, ALLOFFERS_DELIVERED, UNLOAD, UNLOAD_RESPONSE).</summary>
     /// <param name="destination">At least 8 bytes.</param>
@@ -149,31 +195,4 @@ public static class VmBusProtocol
         new Guid(message.Slice(24, 16)),
         BinaryPrimitives.ReadUInt32LittleEndian(message[184..]),
         BinaryPrimitives.ReadUInt32LittleEndian(message[192..]));
-}
-
-/// <summary>Synthetic devices the simulated host offers, with their real interface GUIDs.</summary>
-public static class VmBusDevices
-{
-    /// <summary>Synthetic network adapter (hv_netvsc).</summary>
-    public static Guid Network { get; } = new("f8615163-df3e-46c5-913f-f2d2f965ed0e");
-    /// <summary>Synthetic SCSI controller (hv_storvsc).</summary>
-    public static Guid Storage { get; } = new("ba6163d9-04a1-4d29-b605-72e2ffb1dc7f");
-    /// <summary>Heartbeat integration component (hv_utils).</summary>
-    public static Guid Heartbeat { get; } = new("57164f39-9115-4e78-ab55-382f3bd5422d");
-
-    /// <summary>The default device set: network, storage, heartbeat.</summary>
-    public static ImmutableArray<(string Name, Guid Type)> Default { get; } =
-        [("network", Network), ("storage", Storage), ("heartbeat", Heartbeat)];
-
-    /// <summary>The name of a known interface type, or its GUID.</summary>
-    /// <param name="type">The interface type.</param>
-    public static string NameOf(Guid type)
-    {
-        foreach (var (name, guid) in Default)
-        {
-            if (guid == type)
-                return name;
-        }
-        return type.ToString();
-    }
 }
