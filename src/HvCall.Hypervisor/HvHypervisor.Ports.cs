@@ -90,25 +90,28 @@ public sealed partial class HvHypervisor
 
     /// <summary>
     /// Posts a message through a connection: the HvCallPostMessage semantics, also used by host code.
-    /// Checks, in order: connection (0x12), port (0x11), parameters (0x5), buffers (0x13), VP (0xE), SynIC (0x18).
+    /// Checks, in order: the message itself (type 0, type with the most significant bit set, or payload
+    /// size over 240: 0x5), connection (0x12), port (0x11), buffers (0x13), VP (0xE), SynIC (0x18).
     /// </summary>
     /// <param name="caller">The posting partition.</param>
     /// <param name="connectionId">The connection id.</param>
     /// <param name="messageType">The message type (non-zero, most significant bit clear).</param>
     /// <param name="payload">The payload.</param>
-    /// <remarks>TLFS HvCallPostMessage.</remarks>
+    /// <remarks>TLFS HvCallPostMessage, which does not order its statuses; the message is checked before the
+    /// connection is resolved, as OpenVMM's and QEMU's handlers do. The hypercall handler checks the reserved
+    /// field at offset 4 before all of these.</remarks>
     public HvStatus PostMessage(Partition caller, HvConnectionId connectionId, uint messageType, ReadOnlySpan<byte> payload) =>
         PostMessage(caller, connectionId, messageType, (uint)payload.Length, payload);
 
-    /// <summary>PostMessage with the payload size as the guest declared it, checked in TLFS order.</summary>
+    /// <summary>PostMessage with the payload size as the guest declared it: the message, then the connection (see above).</summary>
     internal HvStatus PostMessage(Partition caller, HvConnectionId connectionId, uint messageType, uint payloadSize, ReadOnlySpan<byte> payloadArea)
     {
         ArgumentNullException.ThrowIfNull(caller);
+        if (messageType == HvMessageType.None || (messageType & HvMessageType.HypervisorBit) != 0 || payloadSize > HvMessage.MaxPayloadSize)
+            return HvStatus.InvalidParameter;
         var resolved = ResolvePort(caller, connectionId, PortType.Message, out var port);
         if (resolved != HvStatus.Success)
             return resolved;
-        if (messageType == HvMessageType.None || (messageType & HvMessageType.HypervisorBit) != 0 || payloadSize > HvMessage.MaxPayloadSize)
-            return HvStatus.InvalidParameter;
         if (port.FreeBuffers == 0)
             return HvStatus.InsufficientBuffers;
         if (port.Sink is null)

@@ -8,7 +8,11 @@ namespace HvCall.Hypervisor.Handlers;
 /// <summary>HvCallPostMessage and HvCallSignalEvent (TLFS "Inter-Partition Communication").</summary>
 internal static class MessageHandlers
 {
-    /// <summary>HvCallPostMessage (0x5C). A non-zero reserved field at offset 4 is INVALID_PARAMETER.</summary>
+    /// <summary>
+    /// HvCallPostMessage (0x5C). Checks, in order: a non-zero reserved field at offset 4 (INVALID_PARAMETER),
+    /// then the message (type 0, type MSB set, payload size over 240: INVALID_PARAMETER), connection, port,
+    /// buffers, VP, SynIC, as <see cref="HvHypervisor.PostMessage(Partitions.Partition, HvConnectionId, uint, System.ReadOnlySpan{byte})"/>.
+    /// </summary>
     public static HypercallResult PostMessage(ref HypercallContext context)
     {
         var input = context.Input;

@@ -35,8 +35,12 @@ public sealed class KvmFeatureStageTests
     {
         ["stage 00 unknown code 0xbeef"] = new(All, 0xBEEF, new byte[8], 0, St.InvalidHypercallCode),
         ["stage 01 PostMessage without PostMessages"] = new(All & ~HvPartitionPrivileges.PostMessages, Words.Control(Code.PostMessage), new byte[256], 0, St.AccessDenied, Fast: false),
-        // KVM answers 0x3 because its SynIC is inactive in that VM; per the TLFS an unknown connection id is INVALID_CONNECTION_ID.
-        ["stage 02 PostMessage with PostMessages, no connection"] = new(All, Words.Control(Code.PostMessage), new byte[256], 0, St.InvalidConnectionId, Fast: false),
+        // KVM answers 0x3 because its SynIC is inactive in that VM. KVM's zeroed input has message type 0, and HvCall checks
+        // the message before the connection (as OpenVMM and QEMU; the TLFS leaves the order open): INVALID_PARAMETER.
+        ["stage 02 PostMessage with PostMessages, no connection"] = new(All, Words.Control(Code.PostMessage), new byte[256], 0, St.InvalidParameter, Fast: false),
+        // The same with a valid message (type 1 @8): per the TLFS an unknown connection id is INVALID_CONNECTION_ID.
+        ["stage 02 PostMessage with PostMessages, no connection, message type 1"] = new(All, Words.Control(Code.PostMessage),
+            Inputs.PostMessage(0, 1, []), 0, St.InvalidConnectionId, Fast: false),
         ["stage 03 SignalEvent without SignalEvents"] = new(All & ~HvPartitionPrivileges.SignalEvents, Words.Control(Code.SignalEvent), new byte[8], 0, St.AccessDenied),
         // KVM: connection 0 unknown → falls to the PostMessage path → 0x3 (SynIC inactive). TLFS: INVALID_CONNECTION_ID.
         ["stage 04 SignalEvent with SignalEvents, connection 0"] = new(All, Words.Control(Code.SignalEvent), new byte[8], 0, St.InvalidConnectionId),

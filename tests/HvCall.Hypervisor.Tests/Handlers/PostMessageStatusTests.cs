@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Buffers.Binary;
 using HvCall.Abi;
+using HvCall.Abi.Messages;
 using HvCall.Hypervisor.Ports;
 using HvCall.Hypervisor.Tests.Support;
 using Xunit;
@@ -14,7 +15,8 @@ internal sealed record PostCase(Action<PortRig> Arrange, Func<byte[]> Input, ush
 /// <summary>
 /// Every status HvCallPostMessage may return (facts §8, TLFS HvCallPostMessage), as data, on both architectures:
 /// ACCESS_DENIED, INVALID_CONNECTION_ID, INVALID_PORT_ID, INVALID_PARAMETER, INVALID_SYNIC_STATE, plus the
-/// documented check order (connection → port → parameters → buffers → VP → SynIC). INSUFFICIENT_BUFFERS is in
+/// documented check order (reserved field → message → connection → port → buffers → VP → SynIC; the message
+/// before the connection as OpenVMM and QEMU, the TLFS leaves it open). INSUFFICIENT_BUFFERS is in
 /// <c>MessageQueueTests</c>; INVALID_VP_INDEX comes from port creation.
 /// </summary>
 public sealed class PostMessageStatusTests
@@ -57,9 +59,15 @@ public sealed class PostMessageStatusTests
         ["target SynIC disabled (SCONTROL 0)"] = new(r => TestMachine.WriteSynic(r.Target, Msr.Scontrol, RegName.Scontrol, 0), () => Msg(), St.InvalidSynicState),
         ["target message page disabled (SIMP enable clear)"] = new(r => TestMachine.WriteSynic(r.Target, Msr.Simp, RegName.Simp, TestMachine.SimpPage(r.Target)), () => Msg(), St.InvalidSynicState),
 
-        // Check order: connection → port → parameters → buffers → VP → SynIC.
-        ["order: unknown connection before bad type"] = new(Nothing, () => Msg(connection: 0x2099, type: 0), St.InvalidConnectionId),
-        ["order: deleted port before bad size"] = new(r => r.Hv.DeletePort(r.Host, PortRig.MessagePortId), () => Msg(size: 241), St.InvalidPortId),
+        // Check order: reserved field → message (type, size) → connection → port → buffers → VP → SynIC.
+        ["order: type 0 before unknown connection"] = new(Nothing, () => Msg(connection: 0x2099, type: 0), St.InvalidParameter),
+        ["order: type with MSB set before unknown connection"] = new(Nothing, () => Msg(connection: 0x2099, type: 0x8000_0001), St.InvalidParameter),
+        ["order: payload size 241 before unknown connection"] = new(Nothing, () => Msg(connection: 0x2099, size: 241), St.InvalidParameter),
+        ["order: type 0 before connection id with reserved bits"] = new(Nothing, () => Msg(connection: 0x0100_0000 | PortRig.MessageConnection, type: 0), St.InvalidParameter),
+        ["order: payload size 241 before deleted port"] = new(r => r.Hv.DeletePort(r.Host, PortRig.MessagePortId), () => Msg(size: 241), St.InvalidParameter),
+        ["order: type 0 before event port"] = new(Nothing, () => Msg(connection: PortRig.EventConnection, type: 0), St.InvalidParameter),
+        ["order: reserved field before unknown connection"] = new(Nothing, () => Msg(connection: 0x2099, reserved: 1), St.InvalidParameter),
+        ["order: unknown connection with a valid message"] = new(Nothing, () => Msg(connection: 0x2099, type: 1, size: 240), St.InvalidConnectionId),
         ["order: bad type before disabled SynIC"] = new(r => TestMachine.WriteSynic(r.Target, Msr.Scontrol, RegName.Scontrol, 0), () => Msg(type: 0), St.InvalidParameter),
     };
 
@@ -96,6 +104,20 @@ public sealed class PostMessageStatusTests
             Assert.Equal(0, rig.Target.Synic.QueuedMessages(PortRig.MessageSint));
             Assert.Equal(rig.InterruptsBefore, rig.Target.InterruptCount);
         }
+    }
+
+    [Theory]
+    [MemberData(nameof(ArchRows))]
+    public void Host_code_post_checks_the_message_before_the_connection(HvArchitecture arch)
+    {
+        var rig = new PortRig(arch);
+        var unknown = new HvConnectionId(0x2099);
+
+        Assert.Equal(St.InvalidParameter, (ushort)rig.Hv.PostMessage(rig.Guest, unknown, 0, Payload));
+        Assert.Equal(St.InvalidParameter, (ushort)rig.Hv.PostMessage(rig.Guest, unknown, 0x8000_0000, Payload));
+        Assert.Equal(St.InvalidParameter, (ushort)rig.Hv.PostMessage(rig.Guest, unknown, 1, new byte[241]));
+        Assert.Equal(St.InvalidConnectionId, (ushort)rig.Hv.PostMessage(rig.Guest, unknown, 1, new byte[240]));
+        Assert.Equal(0, rig.Target.Synic.QueuedMessages(PortRig.MessageSint));
     }
 
     [Theory]
