@@ -44,8 +44,8 @@ public sealed partial class HvHypervisor
     /// <param name="msr">The MSR number.</param>
     /// <param name="value">The value.</param>
     /// <returns><see cref="VpFault.None"/>, or #GP: unknown MSR, missing privilege, read-only register
-    /// (VP_INDEX, SVERSION), an invalid SINT value, a hypercall page outside guest memory, ARM64, or a
-    /// nested MSR outside a nested root.</returns>
+    /// (VP_INDEX, SVERSION), a SINT value with an unmasked vector below 16 (reserved SINT bits are RsvdP and
+    /// kept), a hypercall page outside guest memory, ARM64, or a nested MSR outside a nested root.</returns>
     public VpFault WriteMsr(VirtualProcessor vp, uint msr, ulong value)
     {
         System.ArgumentNullException.ThrowIfNull(vp);

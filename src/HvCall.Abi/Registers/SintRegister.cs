@@ -3,7 +3,9 @@ namespace HvCall.Abi.Registers;
 /// <summary>The value of a SINTn register: vector, masked, auto-EOI, polling.</summary>
 /// <remarks>
 /// TLFS "SINTx Registers": bits 7:0 vector (16–255), 16 masked, 17 auto EOI, 18 polling; the reset
-/// value is 0x10000 (masked, vector 0).
+/// value is 0x10000 (masked, vector 0). Bits 15:8 and 63:19 are reserved RsvdP (preserve): a write
+/// that sets them is not a fault and the register reads them back as written. Real guests rely on
+/// that: Linux's <c>hv_synic_sint</c> sets bit 19 (<c>as_intercept</c>) and bit 20 (<c>proxy</c>).
 /// </remarks>
 /// <param name="Value">The raw 64-bit register value.</param>
 public readonly record struct SintRegister(ulong Value)
@@ -14,8 +16,11 @@ public readonly record struct SintRegister(ulong Value)
     public const ulong AutoEoiBit = 1UL << 17;
     /// <summary>The polling bit, bit 18.</summary>
     public const ulong PollingBit = 1UL << 18;
-    /// <summary>Bits that may be set; all others are reserved.</summary>
-    public const ulong WritableMask = 0xFF | MaskedBit | AutoEoiBit | PollingBit;
+    /// <summary>
+    /// The bits the TLFS defines (vector, masked, auto EOI, polling). All others are reserved RsvdP:
+    /// preserved on write, never a reason to fault.
+    /// </summary>
+    public const ulong DefinedMask = 0xFF | MaskedBit | AutoEoiBit | PollingBit;
     /// <summary>The smallest vector a SINT may use.</summary>
     public const byte MinimumVector = 16;
 
@@ -37,10 +42,11 @@ public readonly record struct SintRegister(ulong Value)
     /// <summary>True when the SINT is in polling mode.</summary>
     public bool Polling => (Value & PollingBit) != 0;
     /// <summary>
-    /// True when a write of this value is architecturally valid: no reserved bits, and a vector of at
-    /// least 16 unless the SINT is masked.
+    /// True when a write of this value is architecturally valid: a vector of at least 16 unless the
+    /// SINT is masked. Reserved bits (RsvdP) do not make a write invalid.
     /// </summary>
-    public bool IsValid => (Value & ~WritableMask) == 0 && (IsMasked || Vector >= MinimumVector);
+    /// <remarks>TLFS "SINTx Registers": vector 16–255; the reset value 0x10000 (masked, vector 0) is writable.</remarks>
+    public bool IsValid => IsMasked || Vector >= MinimumVector;
 }
 
 /// <summary>The value of SIMP or SIEFP: bit 0 enable, bits 63:12 the page frame number.</summary>

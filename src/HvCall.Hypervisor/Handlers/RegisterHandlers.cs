@@ -13,7 +13,9 @@ namespace HvCall.Hypervisor.Handlers;
 /// <remarks>
 /// Header: PartitionId u64 (HV_PARTITION_ID_SELF or the caller's own id), VpIndex u32
 /// (HV_VP_INDEX_SELF or a VP of the caller), InputVtl u8 (must be 0), reserved. An unknown or read-only
-/// register name, or an invalid value, stops the call at that rep with INVALID_PARAMETER.
+/// register name, or an invalid value (a SINT with an unmasked vector below 16: the value the x64 MSR
+/// path refuses with #GP; reserved SINT bits are RsvdP and kept on both paths), stops the call at that
+/// rep with INVALID_PARAMETER.
 /// </remarks>
 internal static class RegisterHandlers
 {

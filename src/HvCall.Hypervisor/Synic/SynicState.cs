@@ -87,8 +87,9 @@ public sealed class SynicState
     /// <summary>Writes a SynIC register.</summary>
     /// <param name="register">The register.</param>
     /// <param name="value">The value.</param>
-    /// <returns>False for an invalid write (the #GP of a real processor): SVERSION, or a SINT with
-    /// reserved bits or an unmasked vector below 16.</returns>
+    /// <returns>False for an invalid write (the #GP of a real processor): SVERSION, or a SINT with an
+    /// unmasked vector below 16. A SINT's reserved bits are RsvdP: accepted and read back as written
+    /// (TLFS "SINTx Registers").</returns>
     public bool TryWrite(SynicRegister register, ulong value)
     {
         switch (register)

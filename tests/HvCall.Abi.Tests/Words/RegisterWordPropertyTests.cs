@@ -6,8 +6,8 @@ using Xunit;
 namespace HvCall.Abi.Tests.Words;
 
 /// <summary>
-/// SINTn values (facts §7: 7:0 vector 16–255, 16 masked, 17 auto EOI, 18 polling; reset 0x10000) and
-/// SIMP/SIEFP values (bit 0 enable, 63:12 page frame).
+/// SINTn values (facts §7: 7:0 vector 16–255, 16 masked, 17 auto EOI, 18 polling; reset 0x10000; the other
+/// bits are TLFS RsvdP, so they never make a write invalid) and SIMP/SIEFP values (bit 0 enable, 63:12 page frame).
 /// </summary>
 public sealed class RegisterWordPropertyTests
 {
@@ -25,14 +25,18 @@ public sealed class RegisterWordPropertyTests
     }));
 
     [Fact]
-    public void SintValidityFollowsReservedBitsAndVectorRange() => Deterministic.Check(Prop.ForAll(Deterministic.UInt64, v =>
+    public void SintValidityFollowsTheVectorRangeOnlyReservedBitsAreRsvdP() => Deterministic.Check(Prop.ForAll(Deterministic.UInt64, v =>
     {
         var masked = Bits.Get(v, 16, 16) == 1;
-        var expected = (v & ~SintDefinedBits) == 0 && (masked || Bits.Get(v, 7, 0) >= 16);
+        var expected = masked || Bits.Get(v, 7, 0) >= 16;
         Assert.Equal(expected, new SintRegister(v).IsValid);
-        var trimmed = new SintRegister(v & SintDefinedBits);
-        Assert.Equal(masked || Bits.Get(v, 7, 0) >= 16, trimmed.IsValid);
+        // Setting or clearing reserved bits never changes validity.
+        Assert.Equal(expected, new SintRegister(v & SintDefinedBits).IsValid);
+        Assert.Equal(expected, new SintRegister(v | ~SintDefinedBits).IsValid);
     }));
+
+    [Fact]
+    public void SintDefinedMaskIsVectorMaskedAutoEoiPolling() => Assert.Equal(0x0000_0000_0007_00FFUL, SintRegister.DefinedMask);
 
     [Fact]
     public void SintResetValueIsMaskedVectorZero()
@@ -59,8 +63,14 @@ public sealed class RegisterWordPropertyTests
     [InlineData(0x0000_0000_0000_000FUL, false)]
     [InlineData(0x0000_0000_0000_0010UL, true)]
     [InlineData(0x0000_0000_0002_00FFUL, true)]
-    [InlineData(0x0000_0000_0008_0030UL, false)]
-    [InlineData(0x8000_0000_0000_0030UL, false)]
+    [InlineData(0x0000_0000_0008_0030UL, true)]   // bit 19 (Linux as_intercept): RsvdP
+    [InlineData(0x0000_0000_0010_0030UL, true)]   // bit 20 (Linux proxy): RsvdP
+    [InlineData(0x0000_0000_0018_00F3UL, true)]   // bits 19 and 20 with vector 0xF3
+    [InlineData(0x8000_0000_0000_0030UL, true)]   // bit 63: RsvdP
+    [InlineData(0x0000_0000_0000_FF30UL, true)]   // bits 15:8: RsvdP
+    [InlineData(0xFFFF_FFFF_FFF8_FF30UL, true)]   // every reserved bit
+    [InlineData(0x0000_0000_0018_000FUL, false)]  // reserved bits do not excuse an unmasked vector below 16
+    [InlineData(0x0000_0000_0019_000FUL, true)]   // masked: any vector
     public void SintValidityExamples(ulong value, bool valid) => Assert.Equal(valid, new SintRegister(value).IsValid);
 
     [Fact]
