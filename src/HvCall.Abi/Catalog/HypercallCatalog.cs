@@ -131,8 +131,9 @@ public static class HypercallCatalog
             Entry(HvCallCode.PostDebugData, "HvCallPostDebugData", privilege: Debugging),
             Entry(HvCallCode.RetrieveDebugData, "HvCallRetrieveDebugData", privilege: Debugging),
             Entry(HvCallCode.ResetDebugSession, "HvCallResetDebugSession", privilege: Debugging),
-            Entry(HvCallCode.MapStatsPage, "HvCallMapStatsPage"),
-            Entry(HvCallCode.UnmapStatsPage, "HvCallUnmapStatsPage"),
+            // TLFS HvCallMapStatsPage / HvCallUnmapStatsPage: the caller must hold AccessStats (EBX bit 8).
+            Entry(HvCallCode.MapStatsPage, "HvCallMapStatsPage", privilege: AccessStats),
+            Entry(HvCallCode.UnmapStatsPage, "HvCallUnmapStatsPage", privilege: AccessStats),
             Entry(HvCallCode.OutputDebugCharacter, "HvCallOutputDebugCharacter"),
             Entry(HvCallCode.AddLogicalProcessor, "HvCallAddLogicalProcessor", privilege: CpuManagement),
             Entry(HvCallCode.GetSystemProperty, "HvCallGetSystemProperty"),

@@ -14,8 +14,10 @@ namespace HvCall.Hypervisor.Dispatch;
 /// <remarks>
 /// <para>Check order (the TLFS leaves it undefined; ACCESS_DENIED is preferred over revealing context):</para>
 /// <list type="number">
+/// <item>code the catalog does not know → INVALID_HYPERCALL_CODE (0x2)</item>
+/// <item>missing partition privilege (the catalog entry's) → ACCESS_DENIED (0x6), also for a call the
+/// simulation does not implement: whether it is implemented is context the caller may not see</item>
 /// <item>code without handler → INVALID_HYPERCALL_CODE (0x2)</item>
-/// <item>missing partition privilege → ACCESS_DENIED (0x6)</item>
 /// <item>reserved control bits; rep count non-zero on a simple call or zero on a rep call; rep start ≥ rep
 /// count; variable header on a non-variable call; fast flag on a call without a fast form; fast input or
 /// output larger than the register block → INVALID_HYPERCALL_INPUT (0x3)</item>
@@ -28,7 +30,7 @@ namespace HvCall.Hypervisor.Dispatch;
 /// </remarks>
 public sealed class HypercallDispatcher
 {
-    private readonly Registration?[] _handlers = new Registration?[HypercallCatalog.TableSize];
+    private readonly HypercallHandler?[] _handlers = new HypercallHandler?[HypercallCatalog.TableSize];
     private readonly byte[] _input = new byte[GuestMemory.PageSize];
     private readonly byte[] _output = new byte[GuestMemory.PageSize];
     private int _repsPerTimeSlice = 16;
@@ -55,7 +57,7 @@ public sealed class HypercallDispatcher
         ref var slot = ref _handlers[HypercallCatalog.TableIndex(code)];
         if (slot is not null)
             throw new ArgumentException($"Hypercall {code} already has a handler.", nameof(code));
-        slot = new Registration(handler, info);
+        slot = handler;
     }
 
     /// <summary>True when a handler is registered for <paramref name="code"/>.</summary>
@@ -73,11 +75,12 @@ public sealed class HypercallDispatcher
         frame.OutputStart = 0;
         frame.OutputLength = 0;
         var control = frame.Control;
-        if (Find(control.Code) is not { } registration)
+        if (!HypercallCatalog.TryGet(control.Code, out var info))
             return new HypercallResult(HvStatus.InvalidHypercallCode);
-        var (handler, info) = registration;
         if (!caller.Partition.Has(info.RequiredPrivilege))
             return new HypercallResult(HvStatus.AccessDenied);
+        if (Find(control.Code) is not { } handler)
+            return new HypercallResult(HvStatus.InvalidHypercallCode);
         if (!ShapeIsValid(control, info))
             return new HypercallResult(HvStatus.InvalidHypercallInput);
 
@@ -167,12 +170,9 @@ public sealed class HypercallDispatcher
         memory.TryWrite(frame.OutputGpa + (ulong)offset, output.Slice(offset, length));
     }
 
-    private Registration? Find(HvCallCode code)
+    private HypercallHandler? Find(HvCallCode code)
     {
         var index = HypercallCatalog.TableIndex(code);
         return index >= 0 ? _handlers[index] : null;
     }
-
-    // A handler with its catalog entry, so a dispatch takes one lookup.
-    private sealed record Registration(HypercallHandler Handler, HypercallInfo Info);
 }

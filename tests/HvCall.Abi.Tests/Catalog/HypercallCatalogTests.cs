@@ -33,6 +33,19 @@ public sealed class HypercallCatalogTests
             i => Assert.Equal((HvPartitionPrivileges)(1UL << 52), i.RequiredPrivilege));
     }
 
+    [Theory]
+    [InlineData(0x006C, "HvCallMapStatsPage")]
+    [InlineData(0x006D, "HvCallUnmapStatsPage")]
+    public void StatsPageCallsNeedTheAccessStatsPrivilege(int code, string name)
+    {
+        // TLFS HvCallMapStatsPage / HvCallUnmapStatsPage: the caller must hold AccessStats, CPUID 0x40000003
+        // EBX bit 8, i.e. bit 40 of the mask.
+        var info = HypercallCatalog.Get((ushort)code);
+        Assert.Equal(name, info.Name);
+        Assert.Equal((HvPartitionPrivileges)(1UL << 40), info.RequiredPrivilege);
+        Assert.Equal(HypercallShape.Simple, info.Shape);
+    }
+
     [Fact]
     public void PostMessageIsA256ByteMemoryCallNeedingPostMessages()
     {

@@ -1,6 +1,7 @@
 using System;
 using HvCall.Abi;
 using HvCall.Hypervisor.Dispatch;
+using HvCall.Hypervisor.Partitions;
 using HvCall.Hypervisor.Tests.Support;
 using Xunit;
 
@@ -130,6 +131,31 @@ public sealed class DispatcherUnitTests
         Assert.Equal((2, 5), offered);
         Assert.Equal(5, Words.RepsCompleted(result.Value));
         Assert.Equal(5, Words.RepStart(continueWith!.Value.Value));
+    }
+
+    [Theory]
+    [InlineData(Code.MapStatsPage)]
+    [InlineData(Code.UnmapStatsPage)]
+    public void Stats_page_calls_need_AccessStats_before_anything_else(ushort code)
+    {
+        // TLFS HvCallMapStatsPage / HvCallUnmapStatsPage: ACCESS_DENIED when the AccessStats privilege
+        // (CPUID 0x40000003 EBX bit 8, mask bit 40) is clear. No handler is registered for either code.
+        const HvPartitionPrivileges accessStats = (HvPartitionPrivileges)(1UL << 40);
+        var guest = TestMachine.Create(HvArchitecture.X64);
+        Assert.False(guest.Guest.Has(accessStats));
+        var statsReader = TestMachine.Create(HvArchitecture.X64, PartitionConfiguration.GuestDefault | accessStats);
+        var dispatcher = new HypercallDispatcher();
+
+        var denied = SlowFrame(code, TestMachine.InputPage(guest.Vp), TestMachine.OutputPage(guest.Vp));
+        var deniedResult = dispatcher.Dispatch(guest.Vp, ref denied, out var deniedContinue);
+        var allowed = SlowFrame(code, TestMachine.InputPage(statsReader.Vp), TestMachine.OutputPage(statsReader.Vp));
+        var allowedResult = dispatcher.Dispatch(statsReader.Vp, ref allowed, out var allowedContinue);
+
+        Assert.Equal(St.AccessDenied, Words.Status(deniedResult.Value));
+        Assert.NotEqual(St.AccessDenied, Words.Status(allowedResult.Value));
+        Assert.Equal(St.InvalidHypercallCode, Words.Status(allowedResult.Value)); // not simulated
+        Assert.Null(deniedContinue);
+        Assert.Null(allowedContinue);
     }
 
     [Fact]

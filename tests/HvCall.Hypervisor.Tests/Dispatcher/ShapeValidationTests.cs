@@ -46,7 +46,11 @@ public sealed class ShapeValidationTests
 
             ["unregistered code 0xFFFF"] = new(0xFFFF, Zero8, St.InvalidHypercallCode),
             ["unregistered code 0xBEEF"] = new(0xBEEF, Zero8, St.InvalidHypercallCode),
-            ["unregistered catalog code 0x0099 StartVirtualProcessor"] = new(Code.StartVirtualProcessor, Zero8, St.InvalidHypercallCode),
+            // A catalog code the simulation does not implement is 0x2 once the caller holds its privilege ...
+            ["unregistered catalog code 0x0099 StartVirtualProcessor"] = new(Code.StartVirtualProcessor, Zero8, St.InvalidHypercallCode,
+                Privileges: PartitionConfiguration.GuestDefault | HvPartitionPrivileges.StartVirtualProcessor),
+            // ... and ACCESS_DENIED without it: whether a call is implemented is context (TLFS: ACCESS_DENIED first).
+            ["unregistered catalog code 0x0099 StartVirtualProcessor without its privilege"] = new(Code.StartVirtualProcessor, Zero8, St.AccessDenied),
             ["unregistered code 0x0000"] = new(0x0000, Zero8, St.InvalidHypercallCode),
             ["unregistered code above the normal range 0x0200"] = new(0x0200, Zero8, St.InvalidHypercallCode),
             ["unregistered extended code 0x8002"] = new(0x8002, Zero8, St.InvalidHypercallCode),
@@ -69,6 +73,16 @@ public sealed class ShapeValidationTests
                 Privileges: PartitionConfiguration.GuestDefault & ~HvPartitionPrivileges.SignalEvents),
             ["missing AccessVpRegisters privilege with rep count 0"] = new(Words.Control(Code.GetVpRegisters), new byte[16], St.AccessDenied,
                 Privileges: PartitionConfiguration.GuestDefault & ~HvPartitionPrivileges.AccessVpRegisters),
+
+            // TLFS HvCallMapStatsPage / HvCallUnmapStatsPage: the caller must hold AccessStats (CPUID 0x40000003 EBX bit 8).
+            // A guest (GuestDefault has no AccessStats) is denied; with it the call is merely not simulated.
+            ["MapStatsPage without AccessStats"] = new(Code.MapStatsPage, Zero24, St.AccessDenied),
+            ["UnmapStatsPage without AccessStats"] = new(Code.UnmapStatsPage, Zero24, St.AccessDenied),
+            ["MapStatsPage without AccessStats with reserved bit 63"] = new(Code.MapStatsPage | (1UL << 63), Zero24, St.AccessDenied),
+            ["MapStatsPage with AccessStats"] = new(Code.MapStatsPage, Zero24, St.InvalidHypercallCode,
+                Privileges: PartitionConfiguration.GuestDefault | (HvPartitionPrivileges)(1UL << 40)),
+            ["UnmapStatsPage with AccessStats"] = new(Code.UnmapStatsPage, Zero24, St.InvalidHypercallCode,
+                Privileges: PartitionConfiguration.GuestDefault | (HvPartitionPrivileges)(1UL << 40)),
         };
         foreach (var bit in (int[])[27, 28, 29, 30, 44, 45, 46, 47, 60, 61, 62, 63])
             cases[$"reserved control bit {bit:D2}"] = new(Words.Control(Code.NotifyLongSpinWait) | (1UL << bit), Zero8, St.InvalidHypercallInput);

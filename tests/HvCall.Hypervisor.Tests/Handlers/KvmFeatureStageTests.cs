@@ -44,7 +44,12 @@ public sealed class KvmFeatureStageTests
         ["stage 03 SignalEvent without SignalEvents"] = new(All & ~HvPartitionPrivileges.SignalEvents, Words.Control(Code.SignalEvent), new byte[8], 0, St.AccessDenied),
         // KVM: connection 0 unknown → falls to the PostMessage path → 0x3 (SynIC inactive). TLFS: INVALID_CONNECTION_ID.
         ["stage 04 SignalEvent with SignalEvents, connection 0"] = new(All, Words.Control(Code.SignalEvent), new byte[8], 0, St.InvalidConnectionId),
-        ["stage 05 ResetDebugSession without a debugger"] = new(All, Words.Control(Code.ResetDebugSession), new byte[8], 0, St.InvalidHypercallCode),
+        // KVM skips the access check while SynDBG is disabled and answers 0x2. HvCall checks the catalog privilege
+        // (Debugging, EBX bit 11) before whether the call is simulated: ACCESS_DENIED, as the TLFS prefers.
+        ["stage 05 ResetDebugSession without a debugger"] = new(All, Words.Control(Code.ResetDebugSession), new byte[8], 0, St.AccessDenied),
+        // With Debugging the simulation still has no debugger: the call is not simulated (0x2).
+        ["stage 05 ResetDebugSession with Debugging, no debugger"] = new(All | HvPartitionPrivileges.Debugging,
+            Words.Control(Code.ResetDebugSession), new byte[8], 0, St.InvalidHypercallCode),
         ["stage 09 FlushVirtualAddressSpace"] = new(All, Words.Control(Code.FlushVirtualAddressSpace), new byte[24], 0, St.Success, Fast: false,
             Check: (m, _) => Assert.Equal((0UL, 0UL, 0UL), (m.Hv.Record.Flushes.Single().AddressSpace, m.Hv.Record.Flushes.Single().Flags, m.Hv.Record.Flushes.Single().ProcessorMask))),
         ["stage 18 FlushVirtualAddressSpace fast"] = new(All, Words.Control(Code.FlushVirtualAddressSpace), [7, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 3], 0, St.Success, Slow: false,

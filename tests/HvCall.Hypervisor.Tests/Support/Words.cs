@@ -69,6 +69,8 @@ internal static class Code
     public const ushort PostMessage = 0x005C;
     public const ushort SignalEvent = 0x005D;
     public const ushort ResetDebugSession = 0x006B;
+    public const ushort MapStatsPage = 0x006C;
+    public const ushort UnmapStatsPage = 0x006D;
     public const ushort StartVirtualProcessor = 0x0099;
     public const ushort ExtQueryCapabilities = 0x8001;
 }
