@@ -1,5 +1,6 @@
 using HvCall.Abi;
 using HvCall.Abi.Registers;
+using HvCall.Hypervisor.Partitions;
 using HvCall.Hypervisor.Processors;
 
 namespace HvCall.Hypervisor;
@@ -57,15 +58,13 @@ public sealed partial class HvHypervisor
         switch (msr)
         {
             case HvX64Msr.GuestOsId when partition.Has(HvPartitionPrivileges.AccessHypercallMsrs):
-                partition.GuestOsId = value;
-                if (value == 0)
-                    partition.HypercallMsr &= ~1UL; // zeroing the guest OS id disables the hypercall page
+                partition.GuestOsId = value; // zero also disables the hypercall page (Partition.GuestOsId)
                 return VpFault.None;
             case HvX64Msr.Hypercall when partition.Has(HvPartitionPrivileges.AccessHypercallMsrs):
                 if ((value & ~0xFFFUL) >= partition.Memory.Size)
                     return VpFault.GeneralProtection;
                 // Enabling without a guest OS id silently leaves the page disabled.
-                partition.HypercallMsr = partition.GuestOsId == 0 ? value & ~1UL : value;
+                partition.HypercallMsr = partition.GuestOsId == 0 ? value & ~Partition.HypercallPageEnableBit : value;
                 return VpFault.None;
         }
         if (TrySynicRegister(msr, out var register) && partition.Has(HvPartitionPrivileges.AccessSynicRegs))

@@ -93,7 +93,7 @@ internal static class RegisterHandlers
         switch (name)
         {
             case HvRegisterName.GuestOsId:
-                vp.Partition.GuestOsId = value;
+                vp.Partition.GuestOsId = value; // zero also disables an x64 hypercall page, as the MSR write does
                 return true;
             case >= HvRegisterName.Sint0 and <= HvRegisterName.Sirbp:
                 return vp.Synic.TryWrite((SynicRegister)(name - HvRegisterName.Sint0), value);

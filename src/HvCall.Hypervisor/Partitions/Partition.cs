@@ -93,9 +93,30 @@ public sealed class Partition
     /// <summary>The virtual processors.</summary>
     public IReadOnlyList<VirtualProcessor> VirtualProcessors => _vps;
 
+    /// <summary>The enable bit (bit 0) of HV_X64_MSR_HYPERCALL.</summary>
+    internal const ulong HypercallPageEnableBit = 1;
+
+    private ulong _guestOsId;
+
     /// <summary>HV_X64_MSR_GUEST_OS_ID / HvRegisterGuestOsId; zero until the guest identifies itself.
     /// Host code may preset it, as for a partition restored after its guest booted.</summary>
-    public ulong GuestOsId { get; set; }
+    /// <remarks>
+    /// The one place the guest OS id is written: the GUEST_OS_ID MSR trap, HvCallSetVpRegisters
+    /// (HvRegisterGuestOsId) and host code all set it here. Setting it to zero disables the hypercall
+    /// page (clears the enable bit of <see cref="HypercallMsr"/>), whichever path wrote it (TLFS
+    /// "Reporting the Guest OS Identity" and "Establishing the Hypercall Interface": the hypercall page
+    /// is usable only while the guest OS id is non-zero).
+    /// </remarks>
+    public ulong GuestOsId
+    {
+        get => _guestOsId;
+        set
+        {
+            _guestOsId = value;
+            if (value == 0)
+                HypercallMsr &= ~HypercallPageEnableBit;
+        }
+    }
 
     /// <summary>HV_X64_MSR_HYPERCALL: hypercall page GPFN and enable bit.</summary>
     public ulong HypercallMsr { get; internal set; }

@@ -132,6 +132,45 @@ public sealed class SyntheticMsrTests
         Assert.Equal(VpFault.GeneralProtection, m.Hv.WriteMsr(m.Vp, Msr.Hypercall, TestMachine.MemorySize | 1)); // page outside memory
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Zeroing_the_guest_os_id_through_SetVpRegisters_disables_the_hypercall_page_as_the_msr_write_does(bool fast)
+    {
+        var m = X64();
+        Assert.Equal(VpFault.None, m.Hv.WriteMsr(m.Vp, Msr.Hypercall, 0x3001));
+        Assert.Equal(0x3001UL, Read(m, Msr.Hypercall)); // enabled, page 0x3000
+
+        // HvCallSetVpRegisters { HvRegisterGuestOsId (0x00090002) = 0 } from the same x64 VP.
+        var set = Cpu.Issue(m.Vp, Words.Control(Code.SetVpRegisters, repCount: 1), fast,
+            Inputs.SetVpRegisters(RegName.PartitionSelf, RegName.VpSelf, 0, (RegName.GuestOsId, 0)), 0);
+        Assert.Equal((St.Success, 1), (set.Status, set.Reps));
+
+        Assert.Equal(0UL, Read(m, Msr.GuestOsId));
+        Assert.Equal(0x3000UL, Read(m, Msr.Hypercall)); // enable bit 0 clear, the page frame kept
+        Assert.Equal(0x3000UL, Read(m, Msr.Hypercall, m.Guest.VirtualProcessors[1])); // partition-wide
+
+        // A non-zero id does not re-enable the page by itself; the guest must write HYPERCALL again.
+        Assert.Equal(VpFault.None, m.Hv.WriteMsr(m.Vp, Msr.GuestOsId, TestMachine.GuestOsIdValue));
+        Assert.Equal(0x3000UL, Read(m, Msr.Hypercall));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_non_zero_guest_os_id_through_SetVpRegisters_leaves_the_hypercall_page_enabled(bool fast)
+    {
+        var m = X64();
+        Assert.Equal(VpFault.None, m.Hv.WriteMsr(m.Vp, Msr.Hypercall, 0x3001));
+
+        var set = Cpu.Issue(m.Vp, Words.Control(Code.SetVpRegisters, repCount: 1), fast,
+            Inputs.SetVpRegisters(RegName.PartitionSelf, RegName.VpSelf, 0, (RegName.GuestOsId, 0x8100_0000_0000_0077)), 0);
+        Assert.Equal((St.Success, 1), (set.Status, set.Reps));
+
+        Assert.Equal(0x8100_0000_0000_0077UL, Read(m, Msr.GuestOsId));
+        Assert.Equal(0x3001UL, Read(m, Msr.Hypercall));
+    }
+
     [Fact]
     public void Eom_reads_0_after_a_write_and_synic_pages_read_back()
     {
