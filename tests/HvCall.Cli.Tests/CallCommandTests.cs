@@ -7,7 +7,9 @@ namespace HvCall.Cli.Tests;
 public sealed class CallCommandTests
 {
     // HvCallPostMessage input (256 bytes) with connection id 4 at offset 0.
-    private static readonly string PostMessageToConnection4 = "04" + new string('0', 255 * 2);
+    // HV_INPUT_POST_MESSAGE: connection id 4 @0, reserved @4, message type 1 @8, payload size 0 @12 (a valid
+    // message, so the status comes from resolving the connection, which is checked after the message).
+    private static readonly string PostMessageToConnection4 = "04000000" + "00000000" + "01000000" + new string('0', 244 * 2);
 
     private static System.Text.Json.JsonElement Call(params string[] args)
     {

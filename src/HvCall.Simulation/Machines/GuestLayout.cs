@@ -22,6 +22,11 @@ public static class GuestLayout
     /// <param name="vp">The VP index.</param>
     public static ulong EventFlagsPage(uint vp) => InputPage(vp) + 0x3000;
 
+    /// <summary>First page of the ring-buffer pool (after the per-VP areas of 64 VPs).</summary>
+    public const ulong RingPool = 0x20_0000;
+    /// <summary>Pages in the ring-buffer pool (1 MiB).</summary>
+    public const int RingPoolPages = 256;
+
     /// <summary>The guest OS id the simulated guest writes: open source (bit 63), Linux (OS type 1), version 6.12.</summary>
     public const ulong LinuxGuestOsId = 0x8100_0000_060C_0000;
 }

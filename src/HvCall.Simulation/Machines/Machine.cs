@@ -80,6 +80,9 @@ public sealed class Machine
     /// <summary>The routing configuration the guest decided at early init.</summary>
     public RoutingConfiguration Routing { get; private set; } = null!;
 
+    /// <summary>The guest's allocator of ring-buffer pages (seeded by the machine's seed).</summary>
+    public GuestPageAllocator GuestPages { get; private set; } = null!;
+
     /// <summary>The guest's VPs as guest code sees them.</summary>
     public IReadOnlyList<GuestVp> GuestVps => _guestVps;
 
@@ -109,6 +112,7 @@ public sealed class Machine
         var msrRouting = SynicMsrRouting.Create(detected);
         foreach (var processor in processors)
             _guestVps.Add(new GuestVp(processor, routing, msrRouting));
+        GuestPages = new GuestPageAllocator(Guest.Memory, Options.Seed);
     }
 }
 

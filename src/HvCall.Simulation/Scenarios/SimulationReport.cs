@@ -1,13 +1,12 @@
 using System.Collections.Generic;
-using HvCall.VmBus;
-using HvCall.VmBus.Messages;
 using HvCall.Abi;
 using HvCall.Simulation.Machines;
 using HvCall.Simulation.VmBus;
+using HvCall.VmBus.Messages;
 
 namespace HvCall.Simulation.Scenarios;
 
-/// <summary>What a VMBus bring-up run produced.</summary>
+/// <summary>What a VMBus run produced.</summary>
 public sealed record SimulationReport
 {
     /// <summary>Flat or nested.</summary>
@@ -22,16 +21,24 @@ public sealed record SimulationReport
     public required int VpCount { get; init; }
     /// <summary>The scheduler seed.</summary>
     public required ulong Seed { get; init; }
+    /// <summary>What the devices were asked to do.</summary>
+    public required ChannelWorkload Workload { get; init; }
     /// <summary>True when VMBus negotiated a version and received every offer.</summary>
     public required bool VmBusConnected { get; init; }
     /// <summary>The accepted version, or 0.</summary>
     public required uint VmBusVersion { get; init; }
     /// <summary>The offers the guest received.</summary>
     public required IReadOnlyList<VmBusOffer> Offers { get; init; }
-    /// <summary>Channel signals the guest sent successfully.</summary>
-    public required int SignalsSent { get; init; }
-    /// <summary>Channel events the guest received back.</summary>
-    public required int EventsReceived { get; init; }
+    /// <summary>One entry per offer.</summary>
+    public required IReadOnlyList<ChannelReport> Channels { get; init; }
+    /// <summary>Heartbeat rounds the host completed (each answered with seq_num + 1).</summary>
+    public required int Heartbeats { get; init; }
+    /// <summary>The shutdown service version negotiated ("3.2"), or null.</summary>
+    public required string? ShutdownVersion { get; init; }
+    /// <summary>Echo packets that came back unchanged.</summary>
+    public required long EchoesVerified { get; init; }
+    /// <summary>True when UNLOAD was answered.</summary>
+    public required bool Unloaded { get; init; }
     /// <summary>Every hypercall the guest issued.</summary>
     public required IReadOnlyList<HypercallTraceEntry> Hypercalls { get; init; }
     /// <summary>Hypercalls that did not succeed.</summary>
@@ -44,4 +51,31 @@ public sealed record SimulationReport
     public required long Steps { get; init; }
     /// <summary>Virtual time at the end, in nanoseconds.</summary>
     public required long VirtualTimeNs { get; init; }
+
+    /// <summary>Guest signals summed over the channels.</summary>
+    public long SignalsSent
+    {
+        get
+        {
+            long sum = 0;
+            foreach (var channel in Channels)
+                sum += channel.SignalsSent;
+            return sum;
+        }
+    }
+
+    /// <summary>Host interrupts the guest took, summed over the channels.</summary>
+    public long InterruptsReceived
+    {
+        get
+        {
+            long sum = 0;
+            foreach (var channel in Channels)
+                sum += channel.InterruptsReceived;
+            return sum;
+        }
+    }
+
+    /// <summary>True when VMBus connected, every channel a driver exists for opened and closed cleanly, the devices did their work, and VMBus unloaded.</summary>
+    public bool Succeeded => VmBusConnected && Unloaded && Completed && Errors.Count == 0;
 }

@@ -2,48 +2,71 @@ using System;
 using System.Collections.Generic;
 using System.Runtime.InteropServices;
 using System.Threading;
-using HvCall.VmBus;
-using HvCall.VmBus.Messages;
 using HvCall.Abi;
 using HvCall.Abi.Messages;
 using HvCall.Abi.Registers;
 using HvCall.Guest;
 using HvCall.Simulation.Machines;
+using HvCall.Simulation.Scheduling;
+using HvCall.VmBus;
+using HvCall.VmBus.Messages;
 
 namespace HvCall.Simulation.VmBus;
 
 /// <summary>
-/// The guest side of VMBus bring-up, built only on HvCall.Guest, as Linux's <c>drivers/hv</c> does it:
-/// SynIC enabled on every VP through (routed) register access, version negotiation newest first,
-/// offer collection, one signal on each channel, EOM handling. The same code runs on a flat guest and
-/// on a nested root; it never asks whether it is nested.
+/// The guest side of VMBus, built only on HvCall.Guest and HvCall.VmBus, as Linux's <c>drivers/hv</c> does it:
+/// SynIC enabled on every VP through (routed) register access, version negotiation newest first, offers, then
+/// for each channel a driver exists for (heartbeat, shutdown, echo): GPADL, OPENCHANNEL, traffic through the
+/// rings, CLOSECHANNEL and GPADL teardown; UNLOAD at the end. The same code runs on a flat guest and on a
+/// nested root; it never asks whether it is nested.
 /// </summary>
-public sealed class VmBusClient
+/// <remarks>
+/// Host messages arrive only in VP 0's SINT 2 slot (the target VP of INITIATE_CONTACT); VP 0 reads them into an
+/// inbox, and whoever waits for a reply (negotiation, a channel's open or close) takes it from there, as Linux
+/// completes waiters from <c>vmbus_on_msg_dpc</c>. Each channel runs on its target VP, relid mod VP count.
+/// </remarks>
+public sealed partial class VmBusClient
 {
     /// <summary>The SINT vector (Linux HYPERVISOR_CALLBACK_VECTOR on x86).</summary>
     public const byte SintVector = 0xF3;
     /// <summary>Linux retries PostMessage up to this many times on transient statuses.</summary>
     public const int PostRetries = 100;
-    /// <summary>Scheduler steps to wait for a host message before giving up (Linux would wait forever).</summary>
+    /// <summary>Scheduler steps to wait for a host message or interrupt before giving up (Linux would wait forever).</summary>
     public const int WaitSteps = 20_000;
+    /// <summary>The first GPADL handle, Linux's <c>next_gpadl_handle</c> initial value.</summary>
+    public const uint FirstGpadlHandle = 0xE1E10;
 
     private readonly IReadOnlyList<GuestVp> _vps;
+    private readonly GuestPageAllocator _pages;
     private readonly List<VmBusOffer> _offers = [];
+    private readonly List<GuestChannel> _channels = [];
+    private readonly List<byte[]> _inbox = [];
     private readonly List<string> _errors = [];
-    private readonly byte[] _message = new byte[HvMessage.Size];
-    private readonly byte[] _request = new byte[HvMessage.MaxPayloadSize];
+    private readonly byte[] _slot = new byte[HvMessage.Size];
+    private uint _messageConnection;
+    private uint _nextGpadl = FirstGpadlHandle;
     private bool _offersKnown;
+    private bool _failed;
     private int _vpsDone;
 
-    /// <summary>A client over the guest's VPs; VP 0 is the boot VP that negotiates.</summary>
+    /// <summary>A client over the guest's VPs; VP 0 is the boot VP that negotiates and receives host messages.</summary>
     /// <param name="vps">The guest's VPs.</param>
-    public VmBusClient(IReadOnlyList<GuestVp> vps)
+    /// <param name="pages">Where ring pages come from.</param>
+    /// <param name="workload">What the devices do.</param>
+    public VmBusClient(IReadOnlyList<GuestVp> vps, GuestPageAllocator pages, ChannelWorkload workload)
     {
         ArgumentNullException.ThrowIfNull(vps);
+        ArgumentNullException.ThrowIfNull(pages);
+        ArgumentNullException.ThrowIfNull(workload);
         if (vps.Count == 0)
             throw new ArgumentException("VMBus needs at least one VP.", nameof(vps));
         _vps = vps;
+        _pages = pages;
+        Workload = workload;
     }
+
+    /// <summary>What the devices do.</summary>
+    public ChannelWorkload Workload { get; }
 
     /// <summary>True once a version is accepted and every offer has arrived.</summary>
     public bool Connected { get; private set; }
@@ -54,11 +77,11 @@ public sealed class VmBusClient
     /// <summary>The offers received.</summary>
     public IReadOnlyList<VmBusOffer> Offers => _offers;
 
-    /// <summary>Channel signals that succeeded.</summary>
-    public int SignalsSent { get; private set; }
+    /// <summary>One entry per offer, in offer order; channels no driver exists for stay unopened.</summary>
+    public IReadOnlyList<GuestChannel> Channels => _channels;
 
-    /// <summary>Channel events the host signalled back and the guest consumed.</summary>
-    public int EventsReceived { get; private set; }
+    /// <summary>True once UNLOAD was answered with UNLOAD_RESPONSE.</summary>
+    public bool Unloaded { get; private set; }
 
     /// <summary>EOM writes the guest made because a message was pending.</summary>
     public int EndOfMessages { get; private set; }
@@ -69,48 +92,68 @@ public sealed class VmBusClient
     /// <summary>True when every VP's part has finished.</summary>
     public bool Finished => _vpsDone == _vps.Count;
 
-    /// <summary>The actor of one VP: early init and SynIC on it; on VP 0 also negotiation and offers; then its channels' signals.</summary>
+    internal void Fail(string error) => _errors.Add(error);
+
+    internal uint AllocateGpadlHandle() => _nextGpadl++;
+
+    internal GuestPageAllocator Pages => _pages;
+
+    /// <summary>
+    /// The actor of one VP: early init and SynIC on it; on VP 0 also negotiation, offers, the message inbox and
+    /// finally UNLOAD; on every VP the channels that target it, interleaved as tasklets.
+    /// </summary>
     /// <param name="vp">The VP.</param>
     public IEnumerable<object?> RunVp(GuestVp vp)
     {
         ArgumentNullException.ThrowIfNull(vp);
-        if (vp.Index == 0)
+        var boot = vp.Index == 0;
+        if (boot)
             IdentifyGuest(vp);
         else
         {
-            while (!_offersKnown)
+            while (!_offersKnown && !_failed)
                 yield return null;
         }
         EnableSynic(vp);
-        if (vp.Index == 0)
+        var tasks = new TaskList();
+        if (boot)
+            tasks.Add(Negotiate(vp));
+        var channelsStarted = false;
+        var unloadStarted = false;
+        while (true)
         {
-            foreach (var step in Negotiate(vp))
-                yield return step;
-            _offersKnown = true;
-        }
-        if (Connected)
-        {
-            foreach (var offer in _offers)
+            if (boot)
+                Pump(vp);
+            if (_offersKnown && !channelsStarted)
             {
-                if (offer.ChildRelId % (uint)_vps.Count != vp.Index)
-                    continue;
-                var status = vp.Hypercalls.SignalEvent(new HvConnectionId(offer.ConnectionId)).Status;
-                if (status == HvStatus.Success)
-                    SignalsSent++;
-                else
-                    _errors.Add($"vp{vp.Index}: signalling channel {offer.ChildRelId} failed: {HvStatusNames.TlfsName(status)}");
-                yield return null;
-            }
-            if (vp.Index == 0)
-            {
-                for (var waited = 0; EventsReceived < _offers.Count && waited < WaitSteps; waited++)
+                channelsStarted = true;
+                foreach (var channel in _channels)
                 {
-                    ConsumeEvents(vp);
-                    yield return null;
+                    if (channel.Vp == vp && channel.Device != GuestDevice.None)
+                        tasks.Add(channel.Run());
                 }
             }
+            tasks.Step();
+            if (boot && !unloadStarted && _offersKnown && AllChannelsDone())
+            {
+                unloadStarted = true;
+                tasks.Add(Unload(vp));
+            }
+            if (tasks.IsEmpty && (!boot || unloadStarted || _failed) && (_offersKnown || _failed))
+                break;
+            yield return null;
         }
         _vpsDone++;
+    }
+
+    private bool AllChannelsDone()
+    {
+        foreach (var channel in _channels)
+        {
+            if (!channel.Done)
+                return false;
+        }
+        return true;
     }
 
     // x64 identifies the guest through the GUEST_OS_ID MSR and enables the hypercall page; ARM64 sets
@@ -121,12 +164,12 @@ public sealed class VmBusClient
         {
             IMsrInstructions msrs = vp.Processor;
             if (!msrs.TryWrite(HvX64Msr.GuestOsId, GuestLayout.LinuxGuestOsId) || !msrs.TryWrite(HvX64Msr.Hypercall, GuestLayout.HypercallPage | 1))
-                _errors.Add("vp0: writing GUEST_OS_ID or HYPERCALL faulted");
+                Fail("vp0: writing GUEST_OS_ID or HYPERCALL faulted");
             return;
         }
         var status = vp.Hypercalls.SetVpRegister(HvRegisterName.GuestOsId, GuestLayout.LinuxGuestOsId).Status;
         if (status != HvStatus.Success)
-            _errors.Add($"vp0: setting the guest OS id failed: {HvStatusNames.TlfsName(status)}");
+            Fail($"vp0: setting the guest OS id failed: {HvStatusNames.TlfsName(status)}");
     }
 
     // Linux hv_synic_enable_regs: SIMP, SIEFP, SINT2, then SCONTROL.
@@ -137,68 +180,102 @@ public sealed class VmBusClient
             !synic.TryWrite(SynicRegister.Siefp, SynicPageRegister.Enabled(vp.EventFlagsPage.Gpa).Value) ||
             !synic.TryWrite(SynicRegisters.Sint(VmBusProtocol.MessageSint), SintRegister.Unmasked(SintVector).Value) ||
             !synic.TryWrite(SynicRegister.Scontrol, 1))
-            _errors.Add($"vp{vp.Index}: enabling the SynIC failed");
+            Fail($"vp{vp.Index}: enabling the SynIC failed");
     }
 
     private IEnumerable<object?> Negotiate(GuestVp vp)
     {
-        var messageConnection = 0u;
+        var request = new byte[VmBusProtocol.InitiateContactSize];
         foreach (var version in VmBusProtocol.LinuxVersions)
         {
             var connection = version >= VmBusProtocol.Version50 ? VmBusProtocol.MessageConnectionId4 : VmBusProtocol.MessageConnectionId;
-            var post = new PostOutcome();
-            foreach (var step in Post(vp, connection, VmBusProtocol.WriteInitiateContact(_request, version, vp.Index).ToArray(), post, retryInvalidConnection: false))
+            var post = new Outcome();
+            foreach (var step in Post(vp, connection, VmBusProtocol.WriteInitiateContact(request, version, vp.Index).ToArray(), post, retryInvalidConnection: false))
                 yield return step;
             if (post.Status == HvStatus.InvalidConnectionId)
                 continue; // an older host: try the next version, as Linux does
             if (post.Status != HvStatus.Success)
-                yield break;
-            var reply = new PostOutcome();
-            foreach (var step in WaitFor(vp, VmBusMessageType.VersionResponse, reply))
+                break;
+            var reply = new Outcome();
+            foreach (var step in WaitFor(vp, static m => VmBusProtocol.TypeOf(m) == VmBusMessageType.VersionResponse, reply, "VERSION_RESPONSE"))
                 yield return step;
-            if (!reply.Received)
-                yield break;
-            var (supported, connectionId) = VmBusProtocol.ReadVersionResponse(_message.AsSpan(HvMessage.HeaderSize));
+            if (reply.Message is null)
+                break;
+            var (supported, connectionId) = VmBusProtocol.ReadVersionResponse(reply.Message);
             if (supported)
             {
                 Version = version;
-                messageConnection = version >= VmBusProtocol.Version50 ? connectionId : VmBusProtocol.MessageConnectionId;
+                _messageConnection = version >= VmBusProtocol.Version50 ? connectionId : VmBusProtocol.MessageConnectionId;
                 break;
             }
         }
         if (Version == 0)
         {
-            _errors.Add("no VMBus version was accepted");
+            if (_errors.Count == 0)
+                Fail("no VMBus version was accepted");
+            _failed = true;
             yield break;
         }
-        var request = new PostOutcome();
-        foreach (var step in Post(vp, messageConnection, VmBusProtocol.WriteHeader(_request, VmBusMessageType.RequestOffers).ToArray(), request, retryInvalidConnection: true))
+        var requested = new Outcome();
+        foreach (var step in PostControl(vp, VmBusProtocol.WriteHeader(new byte[VmBusProtocol.HeaderSize], VmBusMessageType.RequestOffers), requested))
             yield return step;
-        if (request.Status != HvStatus.Success)
+        if (requested.Status != HvStatus.Success)
+        {
+            _failed = true;
             yield break;
+        }
         while (true)
         {
-            var next = new PostOutcome();
-            foreach (var step in WaitFor(vp, null, next))
+            var next = new Outcome();
+            foreach (var step in WaitFor(vp, static m => VmBusProtocol.TypeOf(m) is VmBusMessageType.OfferChannel or VmBusMessageType.AllOffersDelivered, next, "the offers"))
                 yield return step;
-            if (!next.Received)
+            if (next.Message is null)
+            {
+                _failed = true;
                 yield break;
-            var payload = _message.AsSpan(HvMessage.HeaderSize);
-            var type = VmBusProtocol.TypeOf(payload);
-            if (type == VmBusMessageType.OfferChannel)
-                _offers.Add(VmBusProtocol.ReadOffer(payload));
-            else if (type == VmBusMessageType.AllOffersDelivered)
+            }
+            if (VmBusProtocol.TypeOf(next.Message) == VmBusMessageType.AllOffersDelivered)
                 break;
+            if (next.Message.Length >= VmBusProtocol.OfferChannelSize)
+                AddOffer(VmBusProtocol.ReadOffer(next.Message));
         }
         Connected = true;
+        _offersKnown = true;
     }
 
+    private void AddOffer(VmBusOffer offer)
+    {
+        _offers.Add(offer);
+        var vp = _vps[(int)(offer.ChildRelId % (uint)_vps.Count)];
+        _channels.Add(new GuestChannel(this, offer, vp, GuestDevices.For(offer.InterfaceType)));
+    }
+
+    // vmbus_initiate_unload: only from version 3.0 on; the 8-byte header, then wait for UNLOAD_RESPONSE.
+    private IEnumerable<object?> Unload(GuestVp vp)
+    {
+        if (!Connected || Version < 0x0003_0000)
+            yield break;
+        var posted = new Outcome();
+        foreach (var step in PostControl(vp, VmBusProtocol.WriteHeader(new byte[VmBusProtocol.HeaderSize], VmBusMessageType.Unload), posted))
+            yield return step;
+        if (posted.Status != HvStatus.Success)
+            yield break;
+        var reply = new Outcome();
+        foreach (var step in WaitFor(vp, static m => VmBusProtocol.TypeOf(m) == VmBusMessageType.UnloadResponse, reply, "UNLOAD_RESPONSE"))
+            yield return step;
+        Unloaded = reply.Message is not null;
+    }
+
+    /// <summary>Posts a control message to the negotiated message connection, with Linux's retries.</summary>
+    internal IEnumerable<object?> PostControl(GuestVp vp, ReadOnlySpan<byte> message, Outcome outcome) =>
+        Post(vp, _messageConnection, message.ToArray(), outcome, retryInvalidConnection: true);
+
     // vmbus_post_msg: retry transient statuses with back-off; INVALID_CONNECTION_ID is final for INITIATE_CONTACT.
-    private IEnumerable<object?> Post(GuestVp vp, uint connectionId, byte[] copy, PostOutcome outcome, bool retryInvalidConnection)
+    private IEnumerable<object?> Post(GuestVp vp, uint connectionId, byte[] message, Outcome outcome, bool retryInvalidConnection)
     {
         for (var attempt = 1; ; attempt++)
         {
-            outcome.Status = vp.Hypercalls.PostMessage(new HvConnectionId(connectionId), VmBusProtocol.SynicMessageType, copy).Status;
+            outcome.Status = vp.Hypercalls.PostMessage(new HvConnectionId(connectionId), VmBusProtocol.SynicMessageType, message).Status;
             var transient = outcome.Status is HvStatus.InsufficientMemory or HvStatus.InsufficientBuffers ||
                 (retryInvalidConnection && outcome.Status == HvStatus.InvalidConnectionId);
             if (outcome.Status == HvStatus.Success || !transient || attempt == PostRetries)
@@ -207,60 +284,57 @@ public sealed class VmBusClient
                 yield return null;
         }
         if (outcome.Status != HvStatus.Success)
-            _errors.Add($"vp{vp.Index}: posting VMBus message type {(uint)VmBusProtocol.TypeOf(copy)} to connection {connectionId} failed: {HvStatusNames.TlfsName(outcome.Status)}");
+            Fail($"vp{vp.Index}: posting VMBus message type {(uint)VmBusProtocol.TypeOf(message)} to connection {connectionId} failed: {HvStatusNames.TlfsName(outcome.Status)}");
     }
 
-    private IEnumerable<object?> WaitFor(GuestVp vp, VmBusMessageType? type, PostOutcome outcome)
+    /// <summary>Waits until the inbox holds a message <paramref name="match"/> accepts, and takes it (the oldest such).</summary>
+    internal IEnumerable<object?> WaitFor(GuestVp vp, MessageMatch match, Outcome outcome, string what)
     {
-        for (var waited = 0; waited < WaitSteps; waited++)
+        for (var waited = 0; waited < WaitSteps && !_failed; waited++)
         {
-            if (TryReceive(vp) && (type is null || VmBusProtocol.TypeOf(_message.AsSpan(HvMessage.HeaderSize)) == type))
+            for (var i = 0; i < _inbox.Count; i++)
             {
-                outcome.Received = true;
-                yield break;
+                if (match(_inbox[i]))
+                {
+                    outcome.Message = _inbox[i];
+                    _inbox.RemoveAt(i);
+                    yield break;
+                }
             }
             yield return null;
         }
-        _errors.Add($"vp{vp.Index}: timed out waiting for {(type is { } t ? t.ToString() : "a VMBus message")}");
+        Fail($"vp{vp.Index}: timed out waiting for {what}");
     }
 
-    // Reads the SINT 2 slot: copy the message, free the slot by swapping its type to NONE, and write
-    // EOM only when the hypervisor flagged more messages pending.
-    private bool TryReceive(GuestVp vp)
+    // vmbus_on_msg_dpc on VP 0: copy the SINT 2 slot, free it by swapping its type to NONE, and write EOM only
+    // when the hypervisor flagged more messages pending. Messages of another SynIC type are dropped (EOM'd).
+    private void Pump(GuestVp vp)
     {
         var slot = vp.MessagePage.Span.Slice(VmBusProtocol.MessageSint * HvMessage.Size, HvMessage.Size);
         ref var typeField = ref MemoryMarshal.Cast<byte, uint>(slot)[0];
         var type = Volatile.Read(ref typeField);
         if (type == HvMessageType.None)
-            return false;
-        slot.CopyTo(_message);
+            return;
+        slot.CopyTo(_slot);
         var pending = HvMessage.IsMessagePending(slot);
         Interlocked.CompareExchange(ref typeField, HvMessageType.None, type);
         if (pending)
         {
             EndOfMessages++;
             if (!vp.Synic.TryWrite(SynicRegister.Eom, 0))
-                _errors.Add($"vp{vp.Index}: writing EOM faulted");
+                Fail($"vp{vp.Index}: writing EOM faulted");
         }
-        return type == VmBusProtocol.SynicMessageType;
+        if (type == VmBusProtocol.SynicMessageType)
+            _inbox.Add(HvMessage.Payload(_slot).ToArray());
     }
 
-    // vmbus_chan_sched: test-and-clear each channel's flag in the SINT 2 area of the event flags page.
-    private void ConsumeEvents(GuestVp vp)
-    {
-        var flags = MemoryMarshal.Cast<byte, uint>(vp.EventFlagsPage.Span.Slice(VmBusProtocol.MessageSint * 256, 256));
-        foreach (var offer in _offers)
-        {
-            var bit = 1u << (int)(offer.ChildRelId % 32);
-            ref var word = ref flags[(int)(offer.ChildRelId / 32)];
-            if ((Interlocked.And(ref word, ~bit) & bit) != 0)
-                EventsReceived++;
-        }
-    }
+    /// <summary>Accepts or rejects a received control message.</summary>
+    internal delegate bool MessageMatch(byte[] message);
 
-    private sealed class PostOutcome
+    /// <summary>What a post or a wait ended with.</summary>
+    internal sealed class Outcome
     {
         public HvStatus Status { get; set; }
-        public bool Received { get; set; }
+        public byte[]? Message { get; set; }
     }
 }

@@ -1,28 +1,33 @@
 using System;
 using System.Collections.Generic;
-using HvCall.VmBus;
-using HvCall.VmBus.Messages;
 using HvCall.Abi;
 using HvCall.Abi.Messages;
 using HvCall.Hypervisor;
+using HvCall.Hypervisor.Memory;
 using HvCall.Hypervisor.Partitions;
 using HvCall.Hypervisor.Ports;
+using HvCall.VmBus;
+using HvCall.VmBus.Gpadl;
+using HvCall.VmBus.Messages;
+using HvCall.VmBus.Rings;
 
 namespace HvCall.Simulation.VmBus;
 
 /// <summary>
-/// The VMBus server of a host partition, speaking the control protocol as Hyper-V does to a Linux
-/// guest: it listens on message connection ids 4 and 1, answers every INITIATE_CONTACT (accepting
-/// versions up to <see cref="MaxVersion"/>), answers REQUESTOFFERS with its offers and
-/// ALLOFFERS_DELIVERED (even with none), and echoes each channel signal back as an event flag.
+/// The VMBus server of a host partition, speaking the protocol as Hyper-V and OpenVMM do to a Linux guest:
+/// version negotiation on message connection ids 4 and 1, offers and ALLOFFERS_DELIVERED (even with none),
+/// GPADLs, OPENCHANNEL over a ring GPADL, CLOSECHANNEL, GPADL teardown, UNLOAD; and behind each open channel a
+/// device (heartbeat, shutdown, echo) driven through the rings.
 /// </summary>
 /// <remarks>
-/// Host→guest messages go through a message port the host creates in the guest partition on SINT 2
-/// of the VP named in INITIATE_CONTACT; a message that finds the port's 16 buffers in use waits in the
-/// host's outbox. Channel signals arrive on one host event port per channel, connected under the offer's
-/// connection id (relid | 0x2000, as OpenVMM builds it).
+/// Host→guest messages go through a message port the host creates in the guest partition on SINT 2 of the VP
+/// named in INITIATE_CONTACT; a message that finds the port's 16 buffers in use waits in the host's outbox.
+/// Channel signals arrive on one host event port per channel, connected under the offer's connection id
+/// (relid | 0x2000, as OpenVMM builds it); host→guest interrupts set event flag relid on SINT 2 of the
+/// channel's target VP. Everything the guest writes is validated (vmbus-datapath.md §2, §3, §9); a malformed
+/// request is refused with a status or a closed channel and recorded in <see cref="Errors"/>, never thrown.
 /// </remarks>
-public sealed class VmBusHost : IHostPortSink
+public sealed partial class VmBusHost : IHostPortSink
 {
     /// <summary>The host's message port.</summary>
     public const uint HostMessagePort = 1;
@@ -32,17 +37,21 @@ public sealed class VmBusHost : IHostPortSink
     public const uint GuestEventPortBase = 0x200;
     /// <summary>Base of channel connection ids (relid | SINT 2 &lt;&lt; 12).</summary>
     public const uint ChannelConnectionBase = 0x2000;
+    /// <summary>The first heartbeat seq_num the host sends.</summary>
+    public const ulong FirstHeartbeatSequence = 1;
 
     private readonly HvHypervisor _hypervisor;
     private readonly Partition _host;
     private readonly Partition _guest;
     private readonly Queue<byte[]> _outbox = new();
-    private readonly Queue<uint> _echoes = new();
-    private readonly Dictionary<uint, int> _signals = [];
     private readonly List<VmBusOffer> _offers = [];
+    private readonly Dictionary<uint, HostChannel> _open = [];
+    private readonly List<HostChannel> _everOpened = [];
     private readonly List<string> _errors = [];
     private readonly HashSet<uint> _guestPortsFor = [];
     private readonly byte[] _received = new byte[HvMessage.Size];
+    private readonly byte[] _reply = new byte[HvMessage.MaxPayloadSize];
+    private GpadlTable _gpadls;
     private Port? _messagePort;
     private uint _targetVp;
 
@@ -50,17 +59,22 @@ public sealed class VmBusHost : IHostPortSink
     /// <param name="hypervisor">The hypervisor (L0).</param>
     /// <param name="host">The host partition the server runs in.</param>
     /// <param name="guest">The partition it serves.</param>
+    /// <param name="workload">What the devices do (heartbeat rounds).</param>
     /// <param name="maxVersion">The newest protocol version it accepts.</param>
-    /// <param name="devices">The devices to offer (name, interface type).</param>
+    /// <param name="devices">The devices to offer (name, interface type), in relid order.</param>
     /// <exception cref="InvalidOperationException">A port or connection could not be made.</exception>
-    public VmBusHost(HvHypervisor hypervisor, Partition host, Partition guest, uint maxVersion = 0x0005_0002,
+    public VmBusHost(HvHypervisor hypervisor, Partition host, Partition guest, ChannelWorkload? workload = null, uint maxVersion = 0x0005_0002,
         IReadOnlyList<(string Name, Guid Type)>? devices = null)
     {
         ArgumentNullException.ThrowIfNull(hypervisor);
+        ArgumentNullException.ThrowIfNull(host);
+        ArgumentNullException.ThrowIfNull(guest);
         _hypervisor = hypervisor;
         _host = host;
         _guest = guest;
+        Workload = workload ?? new ChannelWorkload();
         MaxVersion = maxVersion;
+        _gpadls = NewGpadlTable();
         Require(hypervisor.CreateHostPort(host, HostMessagePort, PortType.Message, this), "the message port");
         Require(hypervisor.ConnectPort(guest, VmBusProtocol.MessageConnectionId4, host, HostMessagePort), "connection id 4");
         Require(hypervisor.ConnectPort(guest, VmBusProtocol.MessageConnectionId, host, HostMessagePort), "connection id 1");
@@ -75,23 +89,37 @@ public sealed class VmBusHost : IHostPortSink
         }
     }
 
+    /// <summary>What the devices do.</summary>
+    public ChannelWorkload Workload { get; }
+
     /// <summary>The newest version accepted.</summary>
     public uint MaxVersion { get; }
 
     /// <summary>The offers.</summary>
     public IReadOnlyList<VmBusOffer> Offers => _offers;
 
-    /// <summary>The version accepted last, or null.</summary>
+    /// <summary>The version accepted last, or null (also after UNLOAD).</summary>
     public uint? NegotiatedVersion { get; private set; }
 
     /// <summary>Control messages received.</summary>
     public int MessagesReceived { get; private set; }
 
-    /// <summary>Signals received per channel relid.</summary>
-    public IReadOnlyDictionary<uint, int> ChannelSignals => _signals;
+    /// <summary>UNLOAD requests answered.</summary>
+    public int Unloads { get; private set; }
 
-    /// <summary>What went wrong on the host side.</summary>
+    /// <summary>Channels open now, by relid.</summary>
+    public IReadOnlyDictionary<uint, HostChannel> OpenChannels => _open;
+
+    /// <summary>Every channel opened during the run, in open order (closed ones included).</summary>
+    public IReadOnlyList<HostChannel> ChannelsOpened => _everOpened;
+
+    /// <summary>GPADLs created and not torn down.</summary>
+    public int GpadlCount => _gpadls.Count;
+
+    /// <summary>What went wrong on the host side, including every refusal of malformed guest input.</summary>
     public IReadOnlyList<string> Errors => _errors;
+
+    internal void Fail(string error) => _errors.Add(error);
 
     /// <inheritdoc/>
     public void OnMessage(Port port) => _messagePort = port;
@@ -100,58 +128,35 @@ public sealed class VmBusHost : IHostPortSink
     public void OnEvent(Port port, ushort flagNumber)
     {
         ArgumentNullException.ThrowIfNull(port);
-        var relId = port.Id & ~ChannelConnectionBase;
-        _signals[relId] = _signals.GetValueOrDefault(relId) + 1;
-        _echoes.Enqueue(relId);
+        if (_open.TryGetValue(port.Id & ~ChannelConnectionBase, out var channel))
+        {
+            channel.SignalsReceived++;
+            channel.Awake = true;
+        }
     }
 
-    /// <summary>The server's actor: each step handles one received message, then sends what it can.</summary>
+    /// <summary>The server's actor: each step handles the control messages received, runs the open channels' devices, and sends what it can.</summary>
     public IEnumerable<object?> Run()
     {
         while (true)
         {
-            if (_messagePort is { } port && port.TryReceive(_received))
+            while (_messagePort is { } port && port.TryReceive(_received))
             {
                 MessagesReceived++;
                 Handle(HvMessage.Payload(_received));
             }
+            foreach (var channel in _open.Values)
+                channel.Step();
             Flush();
             yield return null;
         }
     }
 
-    private void Handle(ReadOnlySpan<byte> message)
-    {
-        switch (VmBusProtocol.TypeOf(message))
-        {
-            case VmBusMessageType.InitiateContact when message.Length >= VmBusProtocol.InitiateContactSize:
-                var (version, targetVp, sint) = VmBusProtocol.ReadInitiateContact(message);
-                if (!EnsureGuestPorts(targetVp))
-                    break;
-                var supported = version <= MaxVersion && VmBusProtocol.LinuxVersions.Contains(version) &&
-                    (version < VmBusProtocol.Version50 || sint == VmBusProtocol.MessageSint);
-                if (supported)
-                    NegotiatedVersion = version;
-                // 5.0 and later: the message connection id to use from now on; older: the version (as OpenVMM writes it).
-                var field = version >= VmBusProtocol.Version50 ? VmBusProtocol.MessageConnectionId : version;
-                Send(VmBusProtocol.WriteVersionResponse(new byte[VmBusProtocol.VersionResponseSize], supported, field));
-                break;
-            case VmBusMessageType.RequestOffers when NegotiatedVersion is not null:
-                foreach (var offer in _offers)
-                    Send(VmBusProtocol.WriteOffer(new byte[VmBusProtocol.OfferChannelSize], offer));
-                Send(VmBusProtocol.WriteHeader(new byte[VmBusProtocol.HeaderSize], VmBusMessageType.AllOffersDelivered));
-                break;
-            case VmBusMessageType.Unload:
-                NegotiatedVersion = null;
-                Send(VmBusProtocol.WriteHeader(new byte[VmBusProtocol.HeaderSize], VmBusMessageType.UnloadResponse));
-                break;
-            default:
-                _errors.Add($"ignored VMBus message type {(uint)VmBusProtocol.TypeOf(message)} ({message.Length} bytes)");
-                break;
-        }
-    }
+    /// <summary>Sets event flag <paramref name="flag"/> on SINT 2 of guest VP <paramref name="vp"/> (HvCallSignalEvent semantics).</summary>
+    internal HvStatus SignalGuest(uint vp, ushort flag) =>
+        _hypervisor.SignalEvent(_host, new HvConnectionId(GuestEventPortBase + vp), flag);
 
-    private void Send(Span<byte> message) => _outbox.Enqueue(message.ToArray());
+    private void Send(ReadOnlySpan<byte> message) => _outbox.Enqueue(message.ToArray());
 
     private void Flush()
     {
@@ -162,33 +167,24 @@ public sealed class VmBusHost : IHostPortSink
                 break;
             _outbox.Dequeue();
             if (status != HvStatus.Success)
-                _errors.Add($"posting VMBus message type {(uint)VmBusProtocol.TypeOf(message)} to the guest failed: {HvStatusNames.TlfsName(status)}");
-        }
-        while (_echoes.TryDequeue(out var relId))
-        {
-            var status = _hypervisor.SignalEvent(_host, new HvConnectionId(GuestEventPortBase + _targetVp), (ushort)relId);
-            if (status != HvStatus.Success)
-                _errors.Add($"signalling channel {relId} to the guest failed: {HvStatusNames.TlfsName(status)}");
+                Fail($"posting VMBus message type {(uint)VmBusProtocol.TypeOf(message)} to the guest failed: {HvStatusNames.TlfsName(status)}");
         }
     }
 
     private bool EnsureGuestPorts(uint targetVp)
     {
-        if (!_guestPortsFor.Contains(targetVp))
-        {
-            if (_hypervisor.CreatePort(_guest, GuestMessagePortBase + targetVp, PortType.Message, targetVp, VmBusProtocol.MessageSint) != HvStatus.Success ||
-                _hypervisor.CreatePort(_guest, GuestEventPortBase + targetVp, PortType.Event, targetVp, VmBusProtocol.MessageSint, 0, 2048) != HvStatus.Success ||
-                _hypervisor.ConnectPort(_host, GuestMessagePortBase + targetVp, _guest, GuestMessagePortBase + targetVp) != HvStatus.Success ||
-                _hypervisor.ConnectPort(_host, GuestEventPortBase + targetVp, _guest, GuestEventPortBase + targetVp) != HvStatus.Success)
-            {
-                _errors.Add($"no such VP {targetVp} to deliver VMBus messages to");
-                return false;
-            }
-            _guestPortsFor.Add(targetVp);
-        }
-        _targetVp = targetVp;
+        if (_guestPortsFor.Contains(targetVp))
+            return true;
+        if (_hypervisor.CreatePort(_guest, GuestMessagePortBase + targetVp, PortType.Message, targetVp, VmBusProtocol.MessageSint) != HvStatus.Success ||
+            _hypervisor.CreatePort(_guest, GuestEventPortBase + targetVp, PortType.Event, targetVp, VmBusProtocol.MessageSint, 0, 2048) != HvStatus.Success ||
+            _hypervisor.ConnectPort(_host, GuestMessagePortBase + targetVp, _guest, GuestMessagePortBase + targetVp) != HvStatus.Success ||
+            _hypervisor.ConnectPort(_host, GuestEventPortBase + targetVp, _guest, GuestEventPortBase + targetVp) != HvStatus.Success)
+            return false;
+        _guestPortsFor.Add(targetVp);
         return true;
     }
+
+    private GpadlTable NewGpadlTable() => new(_guest.Memory.Size / GuestMemory.PageSize);
 
     private static Guid InstanceGuid(uint relId) => new(relId, 0x5ab1, 0x4d1e, 0x9a, 0x55, 0x68, 0x76, 0x63, 0x61, 0x6c, 0x6c);
 

@@ -57,6 +57,9 @@ public sealed class OutgoingRing
     /// <summary>Bytes of packets written but not yet committed.</summary>
     public int Uncommitted => Distance(_published, _write);
 
+    /// <summary>True when the consumer has read everything published (its read_index equals the published write index).</summary>
+    public bool IsDrained => Status == RingStatus.Ok && _control.ReadIndex == (uint)_published;
+
     /// <summary>The host's part of opening a channel: feature_bits = 1 and pending_send_sz = 0 on its outgoing ring (OpenVMM).</summary>
     public void InitializeAsHost()
     {

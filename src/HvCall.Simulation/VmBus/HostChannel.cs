@@ -1,0 +1,130 @@
+using System;
+using HvCall.Abi;
+using HvCall.Abi.Messages;
+using HvCall.VmBus;
+using HvCall.VmBus.Messages;
+using HvCall.VmBus.Rings;
+
+namespace HvCall.Simulation.VmBus;
+
+/// <summary>
+/// An open channel as the L0 VMBus server sees it: the rings resolved from the GPADL's pages at OPENCHANNEL, the
+/// device behind it, and the host's half of the signalling protocol. The host's incoming ring starts masked
+/// (it polls after an open or a signal, and unmasks and looks again before it sleeps); a host that found its
+/// outgoing ring full arms pending_send_sz and sleeps until the guest signals.
+/// </summary>
+/// <remarks>vmbus-datapath.md §3–§5 and §9; vmbus-room.md §2 (host endpoints, hostile rings).</remarks>
+public sealed class HostChannel
+{
+    private readonly VmBusHost _server;
+
+    internal HostChannel(VmBusHost server, VmBusOffer offer, uint gpadl, uint targetVp, OutgoingRing outgoing, IncomingRing incoming, HostDevice device)
+    {
+        _server = server;
+        Offer = offer;
+        Gpadl = gpadl;
+        TargetVp = targetVp;
+        Outgoing = outgoing;
+        Incoming = incoming;
+        Device = device;
+        outgoing.InitializeAsHost();
+        incoming.InitializeAsHost();
+        Awake = true;
+    }
+
+    /// <summary>The offer.</summary>
+    public VmBusOffer Offer { get; }
+
+    /// <summary>The ring GPADL.</summary>
+    public uint Gpadl { get; }
+
+    /// <summary>The guest VP that takes this channel's interrupts.</summary>
+    public uint TargetVp { get; }
+
+    /// <summary>Host → guest ring.</summary>
+    public OutgoingRing Outgoing { get; }
+
+    /// <summary>Guest → host ring.</summary>
+    public IncomingRing Incoming { get; }
+
+    /// <summary>The device.</summary>
+    public HostDevice Device { get; }
+
+    /// <summary>True while the host has work to look at: after the open and after each guest signal.</summary>
+    public bool Awake { get; internal set; }
+
+    /// <summary>True once the host stopped servicing the channel because the guest corrupted a ring.</summary>
+    public bool Broken { get; private set; }
+
+    /// <summary>Packets the host read from the guest.</summary>
+    public long PacketsReceived { get; internal set; }
+
+    /// <summary>Packets the host wrote to the guest.</summary>
+    public long PacketsSent { get; internal set; }
+
+    /// <summary>Guest signals received (HvCallSignalEvent on the channel's connection).</summary>
+    public long SignalsReceived { get; internal set; }
+
+    /// <summary>Host → guest interrupts requested (event flag relid set through the SynIC).</summary>
+    public long SignalsSent { get; private set; }
+
+    /// <summary>Runs the device while there is work; called once per host step.</summary>
+    internal void Step()
+    {
+        if (!Awake || Broken)
+            return;
+        Device.Step(this);
+    }
+
+    /// <summary>Publishes the host's writes and reads, and signals the guest when either rule says so.</summary>
+    internal void CommitAll()
+    {
+        var signal = Outgoing.Commit();
+        signal |= Incoming.Commit();
+        if (signal)
+            SignalGuest();
+    }
+
+    /// <summary>
+    /// The host found nothing more to do: unmask its incoming ring, look again, and sleep only if it is still
+    /// empty. Returns true when data arrived meanwhile (the device should keep reading).
+    /// </summary>
+    internal bool TrySleep()
+    {
+        if (Incoming.UnmaskInterrupts())
+        {
+            Incoming.MaskInterrupts();
+            return true;
+        }
+        Awake = false;
+        return false;
+    }
+
+    /// <summary>The host's writer is blocked on a full ring: pending_send_sz armed, sleep until the guest signals.</summary>
+    /// <returns>True when room appeared while arming (write again now).</returns>
+    internal bool WaitForRoom(int packetBytes)
+    {
+        if (Outgoing.ArmPendingSend(packetBytes))
+            return true;
+        Awake = false;
+        Incoming.UnmaskInterrupts();
+        return false;
+    }
+
+    /// <summary>Stops servicing the channel after the guest corrupted a ring; traced, never thrown.</summary>
+    internal void Break(string what, RingStatus status)
+    {
+        Broken = true;
+        _server.Fail($"channel {Offer.ChildRelId}: {what}: {status}; the host stops servicing it");
+    }
+
+    internal void Fail(string error) => _server.Fail($"channel {Offer.ChildRelId}: {error}");
+
+    private void SignalGuest()
+    {
+        SignalsSent++;
+        var status = _server.SignalGuest(TargetVp, (ushort)Offer.ChildRelId);
+        if (status != HvStatus.Success)
+            _server.Fail($"signalling channel {Offer.ChildRelId} to the guest failed: {HvStatusNames.TlfsName(status)}");
+    }
+}
