@@ -9,16 +9,42 @@ public sealed class SimulateCommandTests
 {
     private const ulong Version52 = 0x0005_0002; // 327682
 
+    // vmbus.md §5 and vmbus-datapath.md §6 (device GUIDs); the echo device's GUID is HvCall's own (docs/machine-model.md).
+    private static readonly string[] OfferedTypes =
+    [
+        "f8615163-df3e-46c5-913f-f2d2f965ed0e", "ba6163d9-04a1-4d29-b605-72e2ffb1dc7f", "57164f39-9115-4e78-ab55-382f3bd5422d",
+        "0e0b6031-5213-4934-818b-38d90ced39db", "e5c0be7a-4876-4361-8a6c-6c6563686f00",
+    ];
+
     [Fact]
-    public void Default_IsNested_AndConnects()
+    public void Default_IsNested_OpensChannels_AndUnloads()
     {
         var text = CliRunner.Ok("simulate").Stdout;
-        Assert.Contains("connected, version 5.2", text);
+        Assert.Contains("connected, version 5.2; unloaded: yes", text);
         Assert.Contains("nested", text);
         Assert.DoesNotContain("NOT connected", text);
         Assert.Contains("0x005C HvCallPostMessage", text);
         Assert.Contains("0x005D HvCallSignalEvent", text);
+        Assert.Contains("heartbeat     3 of 3 rounds", text);
+        Assert.Contains("negotiated version 3.2", text);
+        Assert.Contains("1000 of 1000 packets of 64 bytes echoed intact", text);
+        Assert.Contains("offered only", text);
+        Assert.Contains("--calls lists every one", text);
     }
+
+    [Fact]
+    public void Text_CondensesCalls_UnlessAskedForEveryOne()
+    {
+        var summary = CliRunner.Ok("simulate").Stdout;
+        var every = CliRunner.Ok("simulate", "--calls").Stdout;
+        // Summary: one row per code/layer/flags/status; the full list: one row per call, numbered.
+        Assert.Equal(1, CountLines(summary, "0x005C HvCallPostMessage"));
+        Assert.True(CountLines(every, "0x005C HvCallPostMessage") > 10);
+        Assert.Contains("t (us)", every);
+        Assert.DoesNotContain("t (us)", summary);
+    }
+
+    private static int CountLines(string text, string fragment) => text.Split('\n').Count(line => line.Contains(fragment, System.StringComparison.Ordinal));
 
     [Fact]
     public void Json_DefaultNested()
@@ -33,32 +59,58 @@ public sealed class SimulateCommandTests
         JsonAssert.Number(root, "vmbusVersion", Version52);
         JsonAssert.Number(root, "vmbusVersion", 327682);
         JsonAssert.String(root, "vmbusVersionName", "5.2");
-        JsonAssert.Number(root, "offers", 3);
+        JsonAssert.Number(root, "offers", 5);
         JsonAssert.Number(root, "failures", 0);
-        JsonAssert.Number(root, "signalsSent", 3);
-        JsonAssert.Number(root, "eventsReceived", 3);
+        JsonAssert.Number(root, "heartbeats", 3);
+        JsonAssert.String(root, "shutdownVersion", "3.2");
+        JsonAssert.Bool(root, "unloaded", true);
         Assert.Empty(root.GetProperty("errors").EnumerateArray());
 
         var channels = root.GetProperty("channels").EnumerateArray().ToArray();
-        Assert.Equal([1u, 2u, 3u], channels.Select(c => c.GetProperty("relid").GetUInt32()).ToArray());
-        Assert.Equal([0x2001u, 0x2002u, 0x2003u], channels.Select(c => c.GetProperty("connectionId").GetUInt32()).ToArray());
-        Assert.Equal(["f8615163-df3e-46c5-913f-f2d2f965ed0e", "ba6163d9-04a1-4d29-b605-72e2ffb1dc7f", "57164f39-9115-4e78-ab55-382f3bd5422d"],
-            channels.Select(c => c.GetProperty("interfaceType").GetString()!).ToArray());
+        Assert.Equal([1u, 2u, 3u, 4u, 5u], channels.Select(c => c.GetProperty("relId").GetUInt32()).ToArray());
+        Assert.Equal([0x2001u, 0x2002u, 0x2003u, 0x2004u, 0x2005u], channels.Select(c => c.GetProperty("connectionId").GetUInt32()).ToArray());
+        Assert.Equal(OfferedTypes, channels.Select(c => c.GetProperty("interfaceType").GetString()!).ToArray());
+        Assert.Equal(["network", "storage", "heartbeat", "shutdown", "echo"], channels.Select(c => c.GetProperty("device").GetString()!).ToArray());
+        Assert.Equal([false, false, true, true, true], channels.Select(c => c.GetProperty("opened").GetBoolean()).ToArray());
+        // Linux's first GPADL handle is 0xE1E10 (vmbus-datapath.md §2); unopened channels report 0.
+        var handles = channels.Skip(2).Select(c => c.GetProperty("gpadl").GetUInt32()).Order().ToArray();
+        Assert.Equal([0xE1E10u, 0xE1E11u, 0xE1E12u], handles);
+        Assert.All(channels.Take(2), c => JsonAssert.Number(c, "gpadl", 0));
+
+        var echo = channels[4];
+        JsonAssert.Number(echo, "packetsSent", 1000);
+        JsonAssert.Number(echo, "packetsReceived", 1000);
+        Assert.InRange(echo.GetProperty("signalsSent").GetInt64(), 1, 20);
+        Assert.True(echo.GetProperty("interruptsReceived").GetInt64() >= 1);
+        // Heartbeat: NEGOTIATE + 3 rounds, each answered in place.
+        JsonAssert.Number(channels[2], "packetsReceived", 4);
+        JsonAssert.Number(channels[2], "packetsSent", 4);
 
         var calls = root.GetProperty("hypercalls").EnumerateArray().ToArray();
-        Assert.Equal(6, calls.Length);
+        JsonAssert.Number(root, "signalsSent", (ulong)calls.Count(c => c.GetProperty("code").GetInt32() == 0x5D));
         foreach (var call in calls)
         {
             Assert.Equal(JsonValueKind.Number, call.GetProperty("vp").ValueKind);
-            Assert.Equal(JsonValueKind.Number, call.GetProperty("code").ValueKind);
-            Assert.Equal(JsonValueKind.Number, call.GetProperty("status").ValueKind);
             JsonAssert.String(call, "handledBy", "L0");
             JsonAssert.Bool(call, "nested", true);
             JsonAssert.Number(call, "status", 0);
             Assert.Contains(call.GetProperty("code").GetInt32(), new[] { 0x5C, 0x5D });
             Assert.NotEqual(0UL, call.GetProperty("control").GetUInt64() & (1UL << 31));
         }
-        Assert.Equal([0x5C, 0x5C, 0x5C, 0x5D, 0x5D, 0x5D], calls.Select(c => c.GetProperty("code").GetInt32()).ToArray());
+    }
+
+    [Fact]
+    public void Json_EchoWorkloadOptions()
+    {
+        using var json = CliRunner.Ok("simulate", "--topology", "flat", "--packets", "0x100", "--packet-size", "1024", "--heartbeats", "5", "--json").Json();
+        var root = json.RootElement;
+        var echo = root.GetProperty("echo");
+        JsonAssert.Number(echo, "packets", 256);
+        JsonAssert.Number(echo, "packetSize", 1024);
+        JsonAssert.Number(echo, "verified", 256);
+        JsonAssert.Number(root, "heartbeats", 5);
+        var channel = root.GetProperty("channels").EnumerateArray().Single(c => c.GetProperty("device").GetString() == "echo");
+        JsonAssert.Number(channel, "packetsReceived", 256);
     }
 
     [Theory]
@@ -133,6 +185,10 @@ public sealed class SimulateCommandTests
     [InlineData("--seed", "zz")]
     [InlineData("--routing", "maybe")]
     [InlineData("--topology", "deep")]
+    [InlineData("--packet-size", "0")]
+    [InlineData("--packet-size", "70000")]
+    [InlineData("--packets", "-1")]
+    [InlineData("--heartbeats", "x")]
     public void BadOptions_AreUsageErrors(params string[] options)
     {
         CliRunner.UsageError(["simulate", .. options]);
@@ -165,12 +221,16 @@ public sealed class SimulateCommandTests
     }
 
     [Fact]
-    public void MultiVp_SignalsComeFromSeveralVps()
+    public void MultiVp_ChannelsRunOnTheirTargetVps()
     {
         using var json = CliRunner.Ok("simulate", "--vps", "4", "--json").Json();
-        var signals = json.RootElement.GetProperty("hypercalls").EnumerateArray()
+        var root = json.RootElement;
+        var channels = root.GetProperty("channels").EnumerateArray().ToArray();
+        // Each channel targets VP relid mod 4; its signals come from there.
+        Assert.Equal([1u, 2u, 3u, 0u, 1u], channels.Select(c => c.GetProperty("targetVp").GetUInt32()).ToArray());
+        var signallers = root.GetProperty("hypercalls").EnumerateArray()
             .Where(c => c.GetProperty("code").GetInt32() == 0x5D)
-            .Select(c => c.GetProperty("vp").GetUInt32()).Order().ToArray();
-        Assert.Equal([1u, 2u, 3u], signals);
+            .Select(c => c.GetProperty("vp").GetUInt32()).Distinct().Order().ToArray();
+        Assert.Equal([0u, 1u, 3u], signallers);
     }
 }
