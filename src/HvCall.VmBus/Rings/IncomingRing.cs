@@ -72,15 +72,25 @@ public sealed class IncomingRing
         var available = Distance(_read, (int)write);
         if (available < PacketDescriptor.Size + PacketDescriptor.TrailerSize)
             return Status = RingStatus.InvalidDescriptorLength;
-        Span<byte> bytes = stackalloc byte[PacketDescriptor.Size];
-        _memory.Read(_read, bytes);
-        var copy = PacketDescriptor.Read(bytes);
+        PacketDescriptor copy;
+        if (_memory.TryGetContiguous(_read, PacketDescriptor.Size, out var head))
+            copy = PacketDescriptor.Read(head);
+        else
+        {
+            Span<byte> bytes = stackalloc byte[PacketDescriptor.Size];
+            _memory.Read(_read, bytes);
+            copy = PacketDescriptor.Read(bytes);
+        }
         var status = Validate(copy, available);
         if (status != RingStatus.Ok)
             return Status = status;
         if (copy.PayloadLength > payload.Length)
             return RingStatus.PacketTooLarge;
-        _memory.Read(_memory.Advance(_read, copy.DataOffset8 * 8), payload[..copy.PayloadLength]);
+        var payloadOffset = _memory.Advance(_read, copy.DataOffset8 * 8);
+        if (_memory.TryGetContiguous(payloadOffset, copy.PayloadLength, out var source))
+            source.CopyTo(payload);
+        else
+            _memory.Read(payloadOffset, payload[..copy.PayloadLength]);
         _read = _memory.Advance(_read, copy.RingBytes);
         descriptor = copy;
         payloadLength = copy.PayloadLength;

@@ -112,15 +112,28 @@ public sealed class OutgoingRing
                 return RingStatus.Full;
         }
         var start = _write;
-        Span<byte> descriptor = stackalloc byte[PacketDescriptor.Size];
-        PacketDescriptor.InBand(type, payloadLength, transactionId, flags).WriteTo(descriptor);
-        _memory.Write(start, descriptor);
+        var descriptor = PacketDescriptor.InBand(type, payloadLength, transactionId, flags);
+        var padded = (payloadLength + 7) & ~7;
+        if (_memory.TryGetContiguous(start, total, out var packet))
+        {
+            // The whole packet in one page: one span, no splitting.
+            descriptor.WriteTo(packet);
+            head.CopyTo(packet[PacketDescriptor.Size..]);
+            body.CopyTo(packet[(PacketDescriptor.Size + head.Length)..]);
+            packet.Slice(PacketDescriptor.Size + payloadLength, padded - payloadLength).Clear();
+            BinaryPrimitives.WriteUInt64LittleEndian(packet[(PacketDescriptor.Size + padded)..], (ulong)(uint)start << 32);
+            _write = _memory.Advance(start, total);
+            return RingStatus.Ok;
+        }
+        Span<byte> bytes = stackalloc byte[PacketDescriptor.Size];
+        descriptor.WriteTo(bytes);
+        _memory.Write(start, bytes);
         var at = _memory.Advance(start, PacketDescriptor.Size);
         _memory.Write(at, head);
         at = _memory.Advance(at, head.Length);
         _memory.Write(at, body);
         at = _memory.Advance(at, body.Length);
-        var padding = ((payloadLength + 7) & ~7) - payloadLength;
+        var padding = padded - payloadLength;
         if (padding != 0)
         {
             _memory.Clear(at, padding);

@@ -59,6 +59,22 @@ public sealed class RingMemory
     /// <summary>Bytes of ring data (data pages × 4096).</summary>
     public int DataSize { get; }
 
+    /// <summary>The bytes at <paramref name="offset"/> when all <paramref name="length"/> of them lie in one data page (the common case, taken without splitting).</summary>
+    /// <param name="offset">A byte offset below <see cref="DataSize"/>.</param>
+    /// <param name="length">Bytes wanted.</param>
+    /// <param name="span">The bytes, when contiguous.</param>
+    internal bool TryGetContiguous(int offset, int length, out Span<byte> span)
+    {
+        var inPage = offset & (PageSize - 1);
+        if (inPage + length > PageSize)
+        {
+            span = default;
+            return false;
+        }
+        span = _data[offset / PageSize].Span.Slice(inPage, length);
+        return true;
+    }
+
     /// <summary>Copies ring data out, wrapping at the end of the data area.</summary>
     /// <param name="offset">A byte offset below <see cref="DataSize"/>.</param>
     /// <param name="destination">At most <see cref="DataSize"/> bytes.</param>
