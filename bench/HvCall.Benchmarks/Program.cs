@@ -17,7 +17,8 @@ namespace HvCall.Benchmarks;
 /// Entry point. <c>--dump-codes</c> prints the catalog (hex code and 1 when a nested root sends it nested,
 /// one per line) for the C program; <c>--mix-digests</c> prints each mix's FNV-1a digest so run.sh can check
 /// that C and C# time the same mixes; <c>--report RESULTS_DIR NATIVE_FILE</c> prints the
-/// comparison tables (see <see cref="Report"/>); anything else goes to BenchmarkSwitcher.
+/// comparison tables (see <see cref="Report"/>); <c>--echo-signals</c> counts signals per packet on the echo
+/// channel (deterministic, no timing); anything else goes to BenchmarkSwitcher.
 /// </summary>
 internal static class Program
 {
@@ -38,6 +39,8 @@ internal static class Program
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{kind} {CodeMix.Create(kind).Digest():X16}"));
             return 0;
         }
+        if (args is ["--echo-signals"])
+            return EchoSignals.Print(Console.Out);
         if (args is ["--report", var resultsDirectory, var nativeFile])
             return Report.Print(resultsDirectory, nativeFile, Console.Out);
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, QuickConfig());
