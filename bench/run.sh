@@ -2,7 +2,8 @@
 # Builds and runs HvCall's routing benchmarks: the C reference (gcc -O2) and the C# BenchmarkDotNet suites,
 # then prints the side-by-side tables (C# vs C, bitmap vs switch, issuing path vs no routing) and the targets.
 #
-# Usage: bench/run.sh [all|decision|issuing|simulated]   (default: all; "simulated" runs only the simulated round trips)
+# Usage: bench/run.sh [all|decision|issuing|simulated|echo]   (default: all; "simulated" runs only the simulated round
+# trips, "echo" only the VMBus echo channel and its signals-per-packet count)
 # Needs only the .NET SDK, gcc and make. Outputs: bench/native/build/ (C binary, catalog codes, C results)
 # and $HVCALL_BENCH_ARTIFACTS (default BenchmarkDotNet.Artifacts/: BDN logs, results/*.csv|md, comparison.md).
 set -euo pipefail
@@ -16,11 +17,12 @@ ARTIFACTS="${HVCALL_BENCH_ARTIFACTS:-$ROOT/BenchmarkDotNet.Artifacts}"
 BENCH=(dotnet run -c Release --no-build --project "$PROJECT" --)
 
 case "$SUITES" in
-  all) FILTERS=('*RoutingDecisionBenchmarks*' '*IssuingPathBenchmarks*' '*SimulatedRoundTripBenchmarks*') ;;
+  all) FILTERS=('*RoutingDecisionBenchmarks*' '*IssuingPathBenchmarks*' '*SimulatedRoundTripBenchmarks*' '*EchoChannelBenchmarks*') ;;
   decision) FILTERS=('*RoutingDecisionBenchmarks*') ;;
   issuing) FILTERS=('*IssuingPathBenchmarks*') ;;
   simulated) FILTERS=('*SimulatedRoundTripBenchmarks*') ;;
-  *) echo "usage: $0 [all|decision|issuing|simulated]" >&2; exit 2 ;;
+  echo) FILTERS=('*EchoChannelBenchmarks*') ;;
+  *) echo "usage: $0 [all|decision|issuing|simulated|echo]" >&2; exit 2 ;;
 esac
 
 echo "== build (C# Release, C gcc -O2)"
@@ -54,4 +56,12 @@ round_trips="$ARTIFACTS/results/HvCall.Benchmarks.SimulatedRoundTripBenchmarks-r
 if [ -f "$round_trips" ]; then
   echo "== simulated round trips (guest issue -> handler -> back; Ratio = nested / flat)"
   cat "$round_trips" | tee -a "$ARTIFACTS/comparison.md"
+fi
+
+echo_channel="$ARTIFACTS/results/HvCall.Benchmarks.EchoChannelBenchmarks-report-github.md"
+if [ -f "$echo_channel" ]; then
+  echo "== VMBus echo channel, guest -> host, per packet (Ratio = nested / flat)"
+  cat "$echo_channel" | tee -a "$ARTIFACTS/comparison.md"
+  echo "== signals per packet under a sustained burst (a count, not a timing)"
+  "${BENCH[@]}" --echo-signals | tee -a "$ARTIFACTS/comparison.md"
 fi

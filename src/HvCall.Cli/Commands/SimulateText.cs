@@ -40,6 +40,11 @@ internal static class SimulateText
 
     private static void WriteChannels(TextWriter output, SimulationReport report)
     {
+        if (report.Channels.Count == 0)
+        {
+            output.WriteLine(report.VmBusConnected ? "channels: none offered" : "channels: none (VMBus did not connect)");
+            return;
+        }
         var rows = new List<IReadOnlyList<string>>();
         foreach (var channel in report.Channels)
         {
