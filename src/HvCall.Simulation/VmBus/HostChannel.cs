@@ -86,6 +86,26 @@ public sealed class HostChannel
     }
 
     /// <summary>
+    /// Reads the guest's next packet. False when there is none: then the host has committed what it did, and it is
+    /// either still <see cref="Awake"/> (data arrived while it unmasked: read again) or asleep (or broken).
+    /// </summary>
+    internal bool TryReceive(Span<byte> payload, out PacketDescriptor descriptor, out int length)
+    {
+        var status = Incoming.TryRead(payload, out descriptor, out length);
+        if (status == RingStatus.Ok)
+        {
+            PacketsReceived++;
+            return true;
+        }
+        CommitAll();
+        if (status == RingStatus.Empty)
+            TrySleep();
+        else
+            Break("reading the guest's ring", status);
+        return false;
+    }
+
+    /// <summary>
     /// The host found nothing more to do: unmask its incoming ring, look again, and sleep only if it is still
     /// empty. Returns true when data arrived meanwhile (the device should keep reading).
     /// </summary>
@@ -115,6 +135,7 @@ public sealed class HostChannel
     internal void Break(string what, RingStatus status)
     {
         Broken = true;
+        Awake = false;
         _server.Fail($"channel {Offer.ChildRelId}: {what}: {status}; the host stops servicing it");
     }
 

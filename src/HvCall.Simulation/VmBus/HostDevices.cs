@@ -51,21 +51,12 @@ public sealed class HostEchoDevice : HostDevice
                 channel.PacketsSent++;
                 _heldLength = -1;
             }
-            var status = channel.Incoming.TryRead(_packet, out var descriptor, out var length);
-            if (status == RingStatus.Empty)
+            if (!channel.TryReceive(_packet, out var descriptor, out var length))
             {
-                channel.CommitAll();
-                if (channel.TrySleep())
+                if (channel.Awake)
                     continue;
                 return;
             }
-            if (status != RingStatus.Ok)
-            {
-                channel.CommitAll();
-                channel.Break("reading the guest's ring", status);
-                return;
-            }
-            channel.PacketsReceived++;
             _heldTransaction = descriptor.TransactionId;
             _heldLength = length;
         }
@@ -121,21 +112,12 @@ public sealed class HostIcDevice : HostDevice
                     Send(channel, HeartbeatMessage.WriteRequest(_packet, framework, service, _sequence), State.AwaitHeartbeat);
                     break;
                 case State.AwaitNegotiate or State.AwaitHeartbeat:
-                    var status = channel.Incoming.TryRead(_packet, out _, out var length);
-                    if (status == RingStatus.Empty)
+                    if (!channel.TryReceive(_packet, out _, out var length))
                     {
-                        channel.CommitAll();
-                        if (channel.TrySleep())
+                        if (channel.Awake)
                             continue;
                         return;
                     }
-                    if (status != RingStatus.Ok)
-                    {
-                        channel.CommitAll();
-                        channel.Break("reading the guest's ring", status);
-                        return;
-                    }
-                    channel.PacketsReceived++;
                     Receive(channel, _packet.AsSpan(0, length));
                     break;
                 default:
