@@ -55,12 +55,12 @@ internal static class SimulationHarness
     /// Runs the scenario as <see cref="VmBusBringUp.Run(Machine, ChannelWorkload?)"/> does, keeping the host;
     /// <paramref name="prepare"/> runs after the host is built and before the guest starts (e.g. to remove a connection).
     /// </summary>
-    public static HostedRun RunHosted(MachineOptions options, uint maxVersion = Version52, ChannelWorkload? workload = null, Action<Machine>? prepare = null)
+    public static HostedRun RunHosted(MachineOptions options, uint maxVersion = Version52, ChannelWorkload? workload = null, Action<Machine, VmBusHost>? prepare = null)
     {
         var machine = Machine.Build(options);
         workload ??= new ChannelWorkload();
         var host = new VmBusHost(machine.L0, machine.Host, machine.VmBusPartition, workload, maxVersion, devices: null);
-        prepare?.Invoke(machine);
+        prepare?.Invoke(machine, host);
         var client = new VmBusClient(machine.GuestVps, machine.GuestPages, workload);
         var completed = VmBusBringUp.Run(machine, host, client);
         return new HostedRun(machine, host, client, completed, VmBusBringUp.Report(machine, host, client, completed));

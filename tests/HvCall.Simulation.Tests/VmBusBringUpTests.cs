@@ -93,7 +93,7 @@ public sealed class VmBusBringUpTests
         // An old host has no connection id 4: each 5.x INITIATE_CONTACT fails with INVALID_CONNECTION_ID and the
         // guest drops to the next version (vmbus.md §3 "Errors"); 4.1 goes to connection 1 and everything follows it.
         var run = RunHosted(Options(topology), maxVersion: Version41,
-            prepare: m => Assert.Equal(HvStatus.Success, m.L0.DisconnectPort(m.VmBusPartition, 4)));
+            prepare: (m, _) => Assert.Equal(HvStatus.Success, m.L0.DisconnectPort(m.VmBusPartition, 4)));
         var posts = run.Machine.Trace.Entries.Where(e => Is(e, PostMessageCode)).ToList();
         Assert.All(posts.Take(4), e => Assert.Equal((HvStatus)0x12, e.Result.Status));
         Assert.All(posts.Skip(4), e => Assert.Equal(HvStatus.Success, e.Result.Status));
