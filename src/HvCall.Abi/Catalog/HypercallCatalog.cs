@@ -149,8 +149,11 @@ public static class HypercallCatalog
             Entry(HvCallCode.GetVpIndexFromApicId, "HvCallGetVpIndexFromApicId", Rep),
             Entry(HvCallCode.FlushGuestPhysicalAddressSpace, "HvCallFlushGuestPhysicalAddressSpace"),
             Entry(HvCallCode.FlushGuestPhysicalAddressList, "HvCallFlushGuestPhysicalAddressList", Rep),
-            Entry(HvCallCode.SignalEventDirect, "HvCallSignalEventDirect"),
-            Entry(HvCallCode.PostMessageDirect, "HvCallPostMessageDirect"),
+            // TLFS HvCallSignalEventDirect / HvCallPostMessageDirect: simple, memory form (Linux's mshv never issues
+            // them fast), no privilege bit listed; root partition only in practice (vmbus-datapath sheet §7). The
+            // 280-byte PostMessageDirect input is Linux's and OpenVMM's layout, not the TLFS page's.
+            Entry(HvCallCode.SignalEventDirect, "HvCallSignalEventDirect", input: 16, output: 8, rootOnly: true),
+            Entry(HvCallCode.PostMessageDirect, "HvCallPostMessageDirect", input: 280, output: 0, rootOnly: true),
             Entry(HvCallCode.DispatchVp, "HvCallDispatchVp"),
             Entry(HvCallCode.GetGpaPagesAccessStates, "HvCallGetGpaPagesAccessStates", Rep),
             Entry(HvCallCode.AcquireSparseSpaPageHostAccess, "HvCallAcquireSparseSpaPageHostAccess"),
@@ -183,7 +186,7 @@ public static class HypercallCatalog
     private static HypercallInfo Entry(
         HvCallCode code, string name, HypercallShape shape = Simple, bool fast = false,
         int? input = null, int? output = null, int inElement = 0, int outElement = 0,
-        HvPartitionPrivileges privilege = None, bool nested = false) =>
+        HvPartitionPrivileges privilege = None, bool nested = false, bool rootOnly = false) =>
         new(code, name, shape)
         {
             FastCapable = fast,
@@ -192,6 +195,7 @@ public static class HypercallCatalog
             InputElementSize = inElement,
             OutputElementSize = outElement,
             RequiredPrivilege = privilege,
+            RootPartitionOnly = rootOnly,
             NestedWhenNestedRoot = nested,
         };
 }

@@ -23,6 +23,12 @@ public sealed record HypercallInfo(HvCallCode Code, string Name, HypercallShape 
     public int OutputElementSize { get; init; }
     /// <summary>The partition privilege the caller must hold, or <see cref="HvPartitionPrivileges.None"/>.</summary>
     public HvPartitionPrivileges RequiredPrivilege { get; init; }
+    /// <summary>
+    /// True when only a root partition may issue the call; any other caller gets ACCESS_DENIED. The TLFS lists
+    /// no privilege bit for such calls (HvCallSignalEventDirect, HvCallPostMessageDirect), but only a root
+    /// partition issues them in practice (Linux gates them behind <c>/dev/mshv</c>; vmbus-datapath sheet §7).
+    /// </summary>
+    public bool RootPartitionOnly { get; init; }
     /// <summary>True when a nested root partition sends this call to the L0 hypervisor (TLFS "Nested Virtualization").</summary>
     public bool NestedWhenNestedRoot { get; init; }
 

@@ -69,6 +69,39 @@ public sealed class HypercallCatalogTests
     }
 
     [Fact]
+    public void SignalEventDirectIsA16ByteSlowCallWith8BytesOfOutputForTheRootOnly()
+    {
+        // vmbus-datapath sheet §7: 0xC0, input 16, output 8 (NewlySignaled + 7 reserved); Linux issues it slow;
+        // no TLFS privilege bit, root partition only in practice.
+        var info = HypercallCatalog.Get((ushort)0x00C0);
+        Assert.Equal("HvCallSignalEventDirect", info.Name);
+        Assert.Equal((16, 8), (info.InputSize!.Value, info.OutputSize!.Value));
+        Assert.Equal(HypercallShape.Simple, info.Shape);
+        Assert.False(info.FastCapable);
+        Assert.Equal(HvPartitionPrivileges.None, info.RequiredPrivilege);
+        Assert.True(info.RootPartitionOnly);
+        Assert.False(info.NestedWhenNestedRoot);
+    }
+
+    [Fact]
+    public void PostMessageDirectIsA280ByteSlowCallWithoutOutputForTheRootOnly()
+    {
+        // vmbus-datapath sheet §7: 0xC1, Linux/OpenVMM input of 280 bytes (not the TLFS page's), no output.
+        var info = HypercallCatalog.Get((ushort)0x00C1);
+        Assert.Equal("HvCallPostMessageDirect", info.Name);
+        Assert.Equal((280, 0), (info.InputSize!.Value, info.OutputSize!.Value));
+        Assert.Equal(HypercallShape.Simple, info.Shape);
+        Assert.False(info.FastCapable);
+        Assert.Equal(HvPartitionPrivileges.None, info.RequiredPrivilege);
+        Assert.True(info.RootPartitionOnly);
+        Assert.False(info.NestedWhenNestedRoot);
+    }
+
+    [Fact]
+    public void OnlyTheDirectCallsAreRootPartitionOnly() =>
+        Assert.Equal([(ushort)0x00C0, (ushort)0x00C1], HypercallCatalog.All.Where(i => i.RootPartitionOnly).Select(i => i.Code.Value));
+
+    [Fact]
     public void QueryCapabilitiesOutputsOneQword()
     {
         var info = HypercallCatalog.Get(HvCallCode.ExtQueryCapabilities);
