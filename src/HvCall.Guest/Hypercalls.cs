@@ -19,7 +19,7 @@ namespace HvCall.Guest;
 /// extended fast up to 112 bytes on x64 and 128 bytes on ARM64). Rep calls are continued until every
 /// rep completes or one fails (TLFS "Hypercall Continuation").
 /// </remarks>
-public sealed class Hypercalls
+public sealed partial class Hypercalls
 {
     /// <summary>The SMCCC function id in X0 for a Hyper-V hypercall on ARM64 (fast call, HVC64, vendor hypervisor, function 1).</summary>
     public const ulong Arm64FunctionId = 0x4600_0001;

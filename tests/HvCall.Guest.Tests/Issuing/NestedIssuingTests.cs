@@ -63,6 +63,12 @@ public sealed class NestedIssuingTests
         ["SignalEvent"] = (0x005D, h => h.SignalEvent(new HvConnectionId(1))),
         ["GetVpRegister"] = (0x0050, h => h.GetVpRegister(0x0009_0003, out _)),
         ["SetVpRegister"] = (0x0051, h => h.SetVpRegister(0x0009_0002, 5)),
+        ["PostMessageDirect"] = (0x00C1, h => h.PostMessageDirect(2, 0, 0, 2, 1, [])),
+        ["SignalEventDirect"] = (0x00C0, h => h.SignalEventDirect(2, 0, 0, 2, 0, out _)),
+        ["CreatePort"] = (0x0095, h => h.CreatePort(0xFFFF_FFFF_FFFF_FFFF, 0x10, 2, HvPortInfo.Message(2, 0))),
+        ["ConnectPort"] = (0x0096, h => h.ConnectPort(2, 0x2001, 0xFFFF_FFFF_FFFF_FFFF, 0x10, HvPortType.Message)),
+        ["DeletePort"] = (0x0058, h => h.DeletePort(0xFFFF_FFFF_FFFF_FFFF, 0x10)),
+        ["DisconnectPort"] = (0x005B, h => h.DisconnectPort(2, 0x2001)),
     };
 
     public static TheoryData<string> FunctionNames() => [.. Functions.Keys];
