@@ -137,4 +137,27 @@ public sealed class ChannelLifecycleTests
         Assert.Equal(0u, guest.CreateGpadl(Echo, Gpadl, RingPfns));
         Assert.Equal(0u, guest.Open(Echo, Gpadl, 0, 4));
     }
+
+    [Fact]
+    public void InitiateContact_WhileConnected_Renegotiates_AndARefusalIsAllZero()
+    {
+        var guest = Opened();
+        // 5.3 is above this host: VERSION_RESPONSE with every field zero (OpenVMM; vmbus.md §3); the connection and
+        // its channels are reset.
+        var refused = Assert.Single(guest.Exchange(InitiateContact(SimulationHarness.Version53, 0), ContactConnection));
+        Assert.Equal(16, refused.Length);
+        Assert.Equal(15u, Type(refused));
+        Assert.All(refused.Skip(4), b => Assert.Equal(0, b));
+        Assert.Null(guest.Host.NegotiatedVersion);
+        Assert.Empty(guest.Host.OpenChannels);
+        Assert.Equal(0, guest.Host.GpadlCount);
+        // Below 5.0 on connection 1: accepted, and the last field is the version itself.
+        var old = Assert.Single(guest.Exchange(InitiateContact(SimulationHarness.Version41, 0)));
+        Assert.Equal((15u, (byte)1, (byte)0, SimulationHarness.Version41), (Type(old), old[8], old[9], U32(old, 12)));
+        // 5.2: accepted, connection_state 0, msg_conn_id 1.
+        var current = Assert.Single(guest.Exchange(InitiateContact(SimulationHarness.Version52, 0), ContactConnection));
+        Assert.Equal((15u, (byte)1, (byte)0, 1u), (Type(current), current[8], current[9], U32(current, 12)));
+        Assert.Equal(SimulationHarness.Version52, guest.Host.NegotiatedVersion);
+        Assert.Empty(guest.Host.Errors);
+    }
 }

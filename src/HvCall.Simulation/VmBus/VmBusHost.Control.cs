@@ -79,8 +79,9 @@ public sealed partial class VmBusHost
             (version < VmBusProtocol.Version50 || sint == VmBusProtocol.MessageSint);
         if (supported)
             NegotiatedVersion = version;
-        // 5.0 and later: the message connection id to use from now on; older: the version (as OpenVMM writes it).
-        var field = version >= VmBusProtocol.Version50 ? VmBusProtocol.MessageConnectionId : version;
+        // 5.0 and later: the message connection id to use from now on; older: the version (as OpenVMM writes it);
+        // a refusal is all zero (vmbus.md §3, OpenVMM).
+        var field = !supported ? 0 : version >= VmBusProtocol.Version50 ? VmBusProtocol.MessageConnectionId : version;
         Send(VmBusProtocol.WriteVersionResponse(_reply, supported, field));
     }
 
