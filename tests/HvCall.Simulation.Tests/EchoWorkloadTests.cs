@@ -69,6 +69,21 @@ public sealed class EchoWorkloadTests
         Assert.NotNull((workload with { EchoPackets = -1 }).Validate());
     }
 
+    [Fact]
+    public void RingsThatDoNotFitTheRingPool_AreRefusedByValidate()
+    {
+        // Two rings each for heartbeat, shutdown and echo come from the guest's 1 MiB (256-page) ring pool.
+        var full = new ChannelWorkload { IcRingPages = 32, EchoRingPages = 64, EchoPackets = 300, EchoPacketSize = 1000 };
+        Assert.Null(full.Validate());
+        var run = RunHosted(Options(Topology.Flat), workload: full);
+        Assert.True(run.Report.Succeeded, Describe(run.Report));
+        Assert.Equal([64, 64, 128], run.Report.Channels.Where(c => c.Opened).Select(c => c.RingPages).ToArray());
+        Assert.Equal(0, run.Machine.GuestPages.FreePages);
+        var tooMany = full with { IcRingPages = 33 };
+        Assert.Contains("260", tooMany.Validate(), StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => VmBusBringUp.Run(new MachineOptions(), tooMany));
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(1)]

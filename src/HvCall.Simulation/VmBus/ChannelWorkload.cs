@@ -1,3 +1,5 @@
+using HvCall.Simulation.Machines;
+
 namespace HvCall.Simulation.VmBus;
 
 /// <summary>What the devices do once their channels are open: both ends of a run are configured with the same workload.</summary>
@@ -27,6 +29,9 @@ public sealed record ChannelWorkload
             return $"The echo packet count must be 0 to 100000000, not {EchoPackets}.";
         if (EchoRingPages is < 2 or > 64 || IcRingPages is < 2 or > 64)
             return "A ring has 2 to 64 pages.";
+        // Heartbeat, shutdown and echo each take two rings from the guest's ring pool.
+        if (2 * (2 * IcRingPages + EchoRingPages) > GuestLayout.RingPoolPages)
+            return $"The rings take {2 * (2 * IcRingPages + EchoRingPages)} pages; the guest's ring pool has {GuestLayout.RingPoolPages}.";
         if (EchoPacketSize < 1 || EchoPacketSize > MaxEchoPacketSize)
             return $"An echo packet carries 1 to {MaxEchoPacketSize} bytes with {EchoRingPages}-page rings, not {EchoPacketSize}.";
         return null;
