@@ -15,8 +15,10 @@ namespace HvCall.Hypervisor.Dispatch;
 /// <para>Check order (the TLFS leaves it undefined; ACCESS_DENIED is preferred over revealing context):</para>
 /// <list type="number">
 /// <item>code the catalog does not know → INVALID_HYPERCALL_CODE (0x2)</item>
-/// <item>missing partition privilege (the catalog entry's) → ACCESS_DENIED (0x6), also for a call the
-/// simulation does not implement: whether it is implemented is context the caller may not see</item>
+/// <item>missing partition privilege (the catalog entry's), or a caller other than the root partition for a
+/// root-only call (HvCallSignalEventDirect, HvCallPostMessageDirect: no TLFS privilege bit, root only in
+/// practice) → ACCESS_DENIED (0x6), also for a call the simulation does not implement: whether it is
+/// implemented is context the caller may not see</item>
 /// <item>code without handler → INVALID_HYPERCALL_CODE (0x2)</item>
 /// <item>reserved control bits; rep count non-zero on a simple call or zero on a rep call; rep start ≥ rep
 /// count; variable header on a non-variable call; fast flag on a call without a fast form; fast input or
@@ -77,7 +79,7 @@ public sealed class HypercallDispatcher
         var control = frame.Control;
         if (!HypercallCatalog.TryGet(control.Code, out var info))
             return new HypercallResult(HvStatus.InvalidHypercallCode);
-        if (!caller.Partition.Has(info.RequiredPrivilege))
+        if (!caller.Partition.Has(info.RequiredPrivilege) || (info.RootPartitionOnly && !caller.Partition.IsRoot))
             return new HypercallResult(HvStatus.AccessDenied);
         if (Find(control.Code) is not { } handler)
             return new HypercallResult(HvStatus.InvalidHypercallCode);

@@ -1,5 +1,5 @@
-using System.Buffers.Binary;
 using HvCall.Abi;
+using HvCall.Abi.Messages;
 using HvCall.Abi.Registers;
 using HvCall.Hypervisor.Dispatch;
 using HvCall.Hypervisor.Partitions;
@@ -9,8 +9,8 @@ namespace HvCall.Hypervisor.Handlers;
 
 /// <summary>
 /// The calls a root partition uses to build ports and connections (TLFS HvCallCreatePort, HvCallConnectPort,
-/// HvCallDeletePort, HvCallDisconnectPort; layouts as Linux <c>hvhdk.h</c>). A partition id is
-/// HV_PARTITION_ID_SELF or the id of a partition of the same hypervisor.
+/// HvCallDeletePort, HvCallDisconnectPort; layouts as Linux <c>hvhdk.h</c>, read with the HvCall.Abi input
+/// readers). A partition id is HV_PARTITION_ID_SELF or the id of a partition of the same hypervisor.
 /// </summary>
 internal static class PortHandlers
 {
@@ -19,23 +19,21 @@ internal static class PortHandlers
     public static HypercallResult CreatePort(ref HypercallContext context)
     {
         var input = context.Input;
-        if (!TryResolve(ref context, BinaryPrimitives.ReadUInt64LittleEndian(input), out var owner))
+        if (!TryResolvePartition(ref context, CreatePortInput.PortPartition(input), out var owner))
             return new(HvStatus.InvalidPartitionId);
-        if (input[12] != 0)
+        if (CreatePortInput.PortVtl(input) != 0)
             return new(HvStatus.InvalidParameter);
-        var type = (PortType)BinaryPrimitives.ReadUInt32LittleEndian(input[24..]);
-        var sint = BinaryPrimitives.ReadUInt32LittleEndian(input[32..]);
-        var targetVp = BinaryPrimitives.ReadUInt32LittleEndian(input[36..]);
+        var info = CreatePortInput.PortInfo(input);
+        var type = (PortType)info.Type;
         ushort baseFlag = 0, flagCount = 0;
         if (type == PortType.Event)
         {
-            baseFlag = BinaryPrimitives.ReadUInt16LittleEndian(input[40..]);
-            flagCount = BinaryPrimitives.ReadUInt16LittleEndian(input[42..]);
+            baseFlag = info.BaseFlagNumber;
+            flagCount = info.FlagCount;
         }
-        if (targetVp == HvRegisterName.AnyVp)
-            targetVp = 0;
-        return new(context.Hypervisor.CreatePort(owner, BinaryPrimitives.ReadUInt32LittleEndian(input[8..]), type, targetVp,
-            sint > 15 ? -1 : (int)sint, baseFlag, flagCount));
+        var targetVp = info.TargetVp == HvRegisterName.AnyVp ? 0 : info.TargetVp;
+        return new(context.Hypervisor.CreatePort(owner, CreatePortInput.PortId(input), type, targetVp,
+            info.TargetSint > 15 ? -1 : (int)info.TargetSint, baseFlag, flagCount));
     }
 
     /// <summary>HvCallConnectPort (0x96), 72 bytes: ConnectionPartition @0, ConnectionId @8, PortPartition @16, PortId @24,
@@ -43,35 +41,35 @@ internal static class PortHandlers
     public static HypercallResult ConnectPort(ref HypercallContext context)
     {
         var input = context.Input;
-        if (!TryResolve(ref context, BinaryPrimitives.ReadUInt64LittleEndian(input), out var caller) ||
-            !TryResolve(ref context, BinaryPrimitives.ReadUInt64LittleEndian(input[16..]), out var portOwner))
+        if (!TryResolvePartition(ref context, ConnectPortInput.ConnectionPartition(input), out var caller) ||
+            !TryResolvePartition(ref context, ConnectPortInput.PortPartition(input), out var portOwner))
             return new(HvStatus.InvalidPartitionId);
-        var type = (PortType)BinaryPrimitives.ReadUInt32LittleEndian(input[32..]);
-        if (type is not (PortType.Message or PortType.Event))
+        if (ConnectPortInput.PortType(input) is not (HvPortType.Message or HvPortType.Event))
             return new(HvStatus.InvalidParameter);
-        return new(context.Hypervisor.ConnectPort(caller, BinaryPrimitives.ReadUInt32LittleEndian(input[8..]),
-            portOwner, BinaryPrimitives.ReadUInt32LittleEndian(input[24..])));
+        return new(context.Hypervisor.ConnectPort(caller, ConnectPortInput.ConnectionId(input), portOwner, ConnectPortInput.PortId(input)));
     }
 
     /// <summary>HvCallDeletePort (0x58), 16 bytes: PortPartition @0, PortId @8.</summary>
     public static HypercallResult DeletePort(ref HypercallContext context)
     {
         var input = context.Input;
-        if (!TryResolve(ref context, BinaryPrimitives.ReadUInt64LittleEndian(input), out var owner))
+        if (!TryResolvePartition(ref context, PortIdInput.Partition(input), out var owner))
             return new(HvStatus.InvalidPartitionId);
-        return new(context.Hypervisor.DeletePort(owner, BinaryPrimitives.ReadUInt32LittleEndian(input[8..])));
+        return new(context.Hypervisor.DeletePort(owner, PortIdInput.Id(input)));
     }
 
     /// <summary>HvCallDisconnectPort (0x5B), 16 bytes: ConnectionPartition @0, ConnectionId @8.</summary>
     public static HypercallResult DisconnectPort(ref HypercallContext context)
     {
         var input = context.Input;
-        if (!TryResolve(ref context, BinaryPrimitives.ReadUInt64LittleEndian(input), out var caller))
+        if (!TryResolvePartition(ref context, PortIdInput.Partition(input), out var caller))
             return new(HvStatus.InvalidPartitionId);
-        return new(context.Hypervisor.DisconnectPort(caller, BinaryPrimitives.ReadUInt32LittleEndian(input[8..])));
+        return new(context.Hypervisor.DisconnectPort(caller, PortIdInput.Id(input)));
     }
 
-    private static bool TryResolve(ref HypercallContext context, ulong id, out Partition partition)
+    /// <summary>A partition id as the root's calls name it: HV_PARTITION_ID_SELF (the caller's partition) or the id
+    /// of a partition of the hypervisor handling the call.</summary>
+    internal static bool TryResolvePartition(ref HypercallContext context, ulong id, out Partition partition)
     {
         if (id == HvRegisterName.PartitionSelf)
         {

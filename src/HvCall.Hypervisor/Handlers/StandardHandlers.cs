@@ -22,5 +22,7 @@ internal static class StandardHandlers
         dispatcher.Register(HvCallCode.ConnectPort, PortHandlers.ConnectPort);
         dispatcher.Register(HvCallCode.DeletePort, PortHandlers.DeletePort);
         dispatcher.Register(HvCallCode.DisconnectPort, PortHandlers.DisconnectPort);
+        dispatcher.Register(HvCallCode.SignalEventDirect, DirectHandlers.SignalEventDirect);
+        dispatcher.Register(HvCallCode.PostMessageDirect, DirectHandlers.PostMessageDirect);
     }
 }

@@ -6,18 +6,18 @@ using HvCall.Hypervisor.Processors;
 
 namespace HvCall.Hypervisor.Ports;
 
-/// <summary>The kind of a port (<c>HV_PORT_TYPE</c>).</summary>
+/// <summary>The kind of a port (<c>HV_PORT_TYPE</c>), valued as <see cref="HvPortType"/>.</summary>
 /// <remarks>TLFS "Inter-Partition Communication" and Linux <c>hvhdk.h</c>: Message 1, Event 2, Monitor 3, Doorbell 4.</remarks>
 public enum PortType : uint
 {
     /// <summary>Receives messages (HvCallPostMessage).</summary>
-    Message = 1,
+    Message = (uint)HvPortType.Message,
     /// <summary>Receives event flags (HvCallSignalEvent).</summary>
-    Event = 2,
+    Event = (uint)HvPortType.Event,
     /// <summary>Monitor page port (not simulated).</summary>
-    Monitor = 3,
+    Monitor = (uint)HvPortType.Monitor,
     /// <summary>Doorbell port (not simulated).</summary>
-    Doorbell = 4,
+    Doorbell = (uint)HvPortType.Doorbell,
 }
 
 /// <summary>Host code that owns a port instead of a virtual processor's SynIC (such as a VMBus server).</summary>

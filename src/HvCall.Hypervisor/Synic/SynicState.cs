@@ -153,6 +153,26 @@ public sealed class SynicState
         return HvStatus.Success;
     }
 
+    /// <summary>
+    /// Writes a whole message straight into a SINT's slot, without a port or a queue (HvCallPostMessageDirect).
+    /// The slot gets the message's type, payload size, sender and all 240 payload bytes; its flags byte says
+    /// MessagePending when port messages wait for this SINT, and its reserved bytes read 0, exactly as for a
+    /// queued message. The SINT's interrupt is raised.
+    /// </summary>
+    /// <param name="sint">0 to 15.</param>
+    /// <param name="message">The whole 256-byte message; its type is already validated (non-zero).</param>
+    /// <returns>
+    /// INVALID_SYNIC_STATE when the SynIC or its message page is disabled or the SINT is masked; OBJECT_IN_USE
+    /// when the slot holds a message, whose MessagePending flag is then set so that the guest writes EOM after
+    /// freeing it and the caller's retry succeeds (OpenVMM's SynIC does the same for a full slot); else SUCCESS.
+    /// </returns>
+    internal HvStatus PostDirect(int sint, ReadOnlySpan<byte> message)
+    {
+        if (CanReceiveMessages() != HvStatus.Success || _sints[sint].IsMasked || !TryGetSlot(sint, out var slot))
+            return HvStatus.InvalidSynicState;
+        return TryWriteSlot(sint, slot, message, morePending: _queues[sint].Count > 0) ? HvStatus.Success : HvStatus.ObjectInUse;
+    }
+
     /// <summary>Drops the messages of a deleted port still waiting for this VP's slot, freeing their buffers.</summary>
     internal void Purge(Port port)
     {
@@ -178,30 +198,41 @@ public sealed class SynicState
     private void Deliver(int sint)
     {
         var queue = _queues[sint];
-        if (queue.Count == 0 || CanReceiveMessages() != HvStatus.Success)
+        if (queue.Count == 0 || CanReceiveMessages() != HvStatus.Success || !TryGetSlot(sint, out var slot))
             return;
-        var slotGpa = MessagePage.Gpa + (ulong)(sint * HvMessage.Size);
-        if (!_vp.Partition.Memory.TryGetSpan(slotGpa, HvMessage.Size, out var slot))
+        var buffer = queue.Peek();
+        if (!TryWriteSlot(sint, slot, buffer.Bytes, morePending: queue.Count > 1))
             return;
+        queue.Dequeue();
+        buffer.Port.Release(buffer);
+    }
+
+    private bool TryGetSlot(int sint, out Span<byte> slot) =>
+        _vp.Partition.Memory.TryGetSpan(MessagePage.Gpa + (ulong)(sint * HvMessage.Size), HvMessage.Size, out slot);
+
+    // The one place a message enters a slot. A busy slot (type ≠ 0) only gets its MessagePending flag set, so
+    // that the guest writes EOM once it frees it. A free slot gets the message's payload size, sender and 240
+    // payload bytes, flags = MessagePending when more messages wait for this SINT, reserved bytes 0, and the
+    // type last, as the hypervisor publishes it, so the guest never sees a half-written slot; then the SINT's
+    // interrupt unless the SINT is masked.
+    private bool TryWriteSlot(int sint, Span<byte> slot, ReadOnlySpan<byte> message, bool morePending)
+    {
         ref var type = ref MemoryMarshal.Cast<byte, uint>(slot)[0];
         if (Volatile.Read(ref type) != HvMessageType.None)
         {
-            // The guest still holds the slot: ask it to write EOM once it frees it.
             HvMessage.SetMessagePending(slot);
-            return;
+            return false;
         }
-        var buffer = queue.Dequeue();
-        buffer.Bytes.AsSpan(HvMessage.HeaderSize).CopyTo(slot[HvMessage.HeaderSize..]);
-        slot[HvMessage.PayloadSizeOffset] = buffer.Bytes[HvMessage.PayloadSizeOffset];
-        slot[HvMessage.FlagsOffset] = queue.Count > 0 ? HvMessage.MessagePendingFlag : (byte)0;
+        message[HvMessage.HeaderSize..HvMessage.Size].CopyTo(slot[HvMessage.HeaderSize..]);
+        slot[HvMessage.PayloadSizeOffset] = message[HvMessage.PayloadSizeOffset];
+        slot[HvMessage.FlagsOffset] = morePending ? HvMessage.MessagePendingFlag : (byte)0;
         slot[6] = 0;
         slot[7] = 0;
-        buffer.Bytes.AsSpan(HvMessage.SenderOffset, sizeof(ulong)).CopyTo(slot[HvMessage.SenderOffset..]);
-        // Publish the type last, as the hypervisor does, so the guest never sees a half-written slot.
-        Volatile.Write(ref type, MemoryMarshal.Read<uint>(buffer.Bytes));
-        buffer.Port.Release(buffer);
+        message.Slice(HvMessage.SenderOffset, sizeof(ulong)).CopyTo(slot[HvMessage.SenderOffset..]);
+        Volatile.Write(ref type, MemoryMarshal.Read<uint>(message));
         var sintRegister = _sints[sint];
         if (!sintRegister.IsMasked)
             _vp.RaiseInterrupt(sint, sintRegister.Vector);
+        return true;
     }
 }

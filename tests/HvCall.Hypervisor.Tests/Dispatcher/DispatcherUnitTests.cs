@@ -177,7 +177,8 @@ public sealed class DispatcherUnitTests
     {
         var hv = new HvHypervisor("L0");
         foreach (var code in (ushort[])[Code.PostMessage, Code.SignalEvent, Code.GetVpRegisters, Code.SetVpRegisters, Code.GetPartitionId,
-                     Code.NotifyLongSpinWait, Code.FlushVirtualAddressSpace, Code.FlushVirtualAddressList, Code.SendSyntheticClusterIpi, Code.ExtQueryCapabilities])
+                     Code.NotifyLongSpinWait, Code.FlushVirtualAddressSpace, Code.FlushVirtualAddressList, Code.SendSyntheticClusterIpi, Code.ExtQueryCapabilities,
+                     Code.CreatePort, Code.ConnectPort, Code.DeletePort, Code.DisconnectPort, Code.SignalEventDirect, Code.PostMessageDirect])
             Assert.True(hv.Dispatcher.IsRegistered(code), $"0x{code:X4}");
         foreach (var code in (ushort[])[Code.SwitchVirtualAddressSpace, Code.FlushVirtualAddressSpaceEx, Code.FlushVirtualAddressListEx, Code.SendSyntheticClusterIpiEx, Code.StartVirtualProcessor])
             Assert.False(hv.Dispatcher.IsRegistered(code), $"0x{code:X4}");

@@ -49,6 +49,7 @@ internal static class St
     public const ushort InvalidConnectionId = 0x12;
     public const ushort InsufficientBuffers = 0x13;
     public const ushort InvalidSynicState = 0x18;
+    public const ushort ObjectInUse = 0x19;
     public const ushort Timeout = 0x78;
 }
 
@@ -66,12 +67,18 @@ internal static class Code
     public const ushort GetPartitionId = 0x0046;
     public const ushort GetVpRegisters = 0x0050;
     public const ushort SetVpRegisters = 0x0051;
+    public const ushort DeletePort = 0x0058;
+    public const ushort DisconnectPort = 0x005B;
     public const ushort PostMessage = 0x005C;
     public const ushort SignalEvent = 0x005D;
     public const ushort ResetDebugSession = 0x006B;
     public const ushort MapStatsPage = 0x006C;
     public const ushort UnmapStatsPage = 0x006D;
+    public const ushort CreatePort = 0x0095;
+    public const ushort ConnectPort = 0x0096;
     public const ushort StartVirtualProcessor = 0x0099;
+    public const ushort SignalEventDirect = 0x00C0;
+    public const ushort PostMessageDirect = 0x00C1;
     public const ushort ExtQueryCapabilities = 0x8001;
 }
 
