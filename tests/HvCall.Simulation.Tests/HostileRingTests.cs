@@ -1,9 +1,8 @@
 using System;
 using System.Buffers.Binary;
-using HvCall.Abi;
-using HvCall.Abi.Messages;
 using Xunit;
 using static HvCall.Simulation.Tests.HostileGuest;
+using static HvCall.Simulation.Tests.HostileRing;
 
 namespace HvCall.Simulation.Tests;
 
@@ -15,117 +14,24 @@ namespace HvCall.Simulation.Tests;
 /// </summary>
 public sealed class HostileRingTests
 {
-    private const uint Echo = 5;
-    private const uint Gpadl = 0xE1E10;
-    private const int DataSize = 3 * 4096;
-    // [upstream: control 0x400, data 0x402 0x404 0x406 | downstream: control 0x408, data 0x40A 0x40C 0x40E]; the odd
-    // pages between them, and 0x3F0..0x41F around them, carry a pattern and are not in the GPADL.
-    private static readonly ulong[] RingPfns = [0x400, 0x402, 0x404, 0x406, 0x408, 0x40A, 0x40C, 0x40E];
-
-    private sealed class Channel(HostileGuest guest)
-    {
-        public HostileGuest Guest { get; } = guest;
-
-        public void Data(bool upstream, int offset, ReadOnlySpan<byte> bytes)
-        {
-            for (var i = 0; i < bytes.Length; i++)
-            {
-                var at = (offset + i) % DataSize;
-                Assert.True(Guest.Memory.TryWrite(DataPage(upstream, at) + (ulong)(at % 4096), bytes.Slice(i, 1)));
-            }
-        }
-
-        public byte[] Read(bool upstream, int offset, int length)
-        {
-            var bytes = new byte[length];
-            for (var i = 0; i < length; i++)
-            {
-                var at = (offset + i) % DataSize;
-                Assert.True(Guest.Memory.TryRead(DataPage(upstream, at) + (ulong)(at % 4096), bytes.AsSpan(i, 1)));
-            }
-            return bytes;
-        }
-
-        /// <summary>A u32 of a control page: write_index @0, read_index @4, interrupt_mask @8 (§3).</summary>
-        public void Control(bool upstream, int offset, uint value)
-        {
-            Span<byte> bytes = stackalloc byte[4];
-            BinaryPrimitives.WriteUInt32LittleEndian(bytes, value);
-            Assert.True(Guest.Memory.TryWrite(RingPfns[upstream ? 0 : 4] * 4096 + (ulong)offset, bytes));
-        }
-
-        public uint Control(bool upstream, int offset)
-        {
-            Span<byte> bytes = stackalloc byte[4];
-            Assert.True(Guest.Memory.TryRead(RingPfns[upstream ? 0 : 4] * 4096 + (ulong)offset, bytes));
-            return BinaryPrimitives.ReadUInt32LittleEndian(bytes);
-        }
-
-        /// <summary>An in-band packet at <paramref name="start"/>: descriptor, payload padded to 8, trailer (start &lt;&lt; 32); returns its end.</summary>
-        public int Packet(int start, ulong transactionId, byte[] payload, ushort type = 6, ushort offset8 = 2, ushort? len8 = null, ushort flags = 0)
-        {
-            var padded = (payload.Length + 7) & ~7;
-            var packet = new byte[16 + padded + 8];
-            BinaryPrimitives.WriteUInt16LittleEndian(packet, type);
-            BinaryPrimitives.WriteUInt16LittleEndian(packet.AsSpan(2), offset8);
-            BinaryPrimitives.WriteUInt16LittleEndian(packet.AsSpan(4), len8 ?? (ushort)((16 + padded) / 8));
-            BinaryPrimitives.WriteUInt16LittleEndian(packet.AsSpan(6), flags);
-            BinaryPrimitives.WriteUInt64LittleEndian(packet.AsSpan(8), transactionId);
-            payload.CopyTo(packet, 16);
-            BinaryPrimitives.WriteUInt64LittleEndian(packet.AsSpan(16 + padded), (ulong)start << 32);
-            Data(upstream: true, start, packet);
-            return (start + packet.Length) % DataSize;
-        }
-
-        /// <summary>HvCallSignalEvent on the echo offer's connection id, flag 0.</summary>
-        public void Signal() =>
-            Assert.Equal(HvStatus.Success, Guest.Vp.Hypercalls.SignalEvent(new HvConnectionId(SimulationHarness.ConnectionIdBase | Echo)).Status);
-
-        private static ulong DataPage(bool upstream, int at) => RingPfns[(upstream ? 1 : 5) + at / 4096] * 4096;
-    }
-
-    /// <summary>Channel 5 opened over the 8-page GPADL, upstream indexes both at <paramref name="upstreamStart"/>.</summary>
-    private static Channel OpenEcho(int upstreamStart = 0)
-    {
-        var guest = Connect();
-        guest.Fill(0x3F0, 0x30);
-        Assert.True(guest.Memory.TryWrite(RingPfns[0] * 4096, new byte[4096]));
-        Assert.True(guest.Memory.TryWrite(RingPfns[4] * 4096, new byte[4096]));
-        var channel = new Channel(guest);
-        channel.Control(upstream: true, 0, (uint)upstreamStart);
-        channel.Control(upstream: true, 4, (uint)upstreamStart);
-        Assert.Equal(0u, guest.CreateGpadl(Echo, Gpadl, RingPfns));
-        Assert.Equal(0u, guest.Open(Echo, Gpadl, 0, 4));
-        Assert.Empty(guest.Host.Errors);
-        return channel;
-    }
-
-    private static byte[] Payload(int length, int seed)
-    {
-        var payload = new byte[length];
-        for (var i = 0; i < length; i++)
-            payload[i] = (byte)(seed + i * 13);
-        return payload;
-    }
-
     [Theory]
     [InlineData(0, 24)]
     [InlineData(DataSize - 16, 16)]   // descriptor in the last 16 bytes, payload and trailer wrap to the start
     [InlineData(DataSize - 40, 100)]  // payload itself wraps
     public void WellFormedPacket_IsEchoed_AndOnlyRingPagesChange(int start, int length)
     {
-        var channel = OpenEcho(start);
+        var channel = HostileRing.OpenEcho(start);
         var guest = channel.Guest;
         var before = guest.Snapshot();
         var payload = Payload(length, start);
         var end = channel.Packet(start, 0x1234, payload);
-        channel.Control(upstream: true, 0, (uint)end);
+        channel.Control(upstream: true, WriteIndex, (uint)end);
         channel.Signal();
         Assert.Empty(guest.Settle());
 
         var host = guest.Host.OpenChannels[Echo];
         Assert.Equal((1L, 1L, false), (host.PacketsReceived, host.PacketsSent, host.Broken));
-        Assert.Equal((uint)end, channel.Control(upstream: true, 4)); // the host consumed it
+        Assert.Equal((uint)end, channel.Control(upstream: true, ReadIndex)); // the host consumed it
         // The echo at the start of the downstream ring: same type, offset8 2, len8, transaction id, payload, trailer.
         var padded = (length + 7) & ~7;
         var echo = channel.Read(upstream: false, 0, 16 + padded + 8);
@@ -134,9 +40,9 @@ public sealed class HostileRingTests
         Assert.Equal(0x1234UL, BinaryPrimitives.ReadUInt64LittleEndian(echo.AsSpan(8)));
         Assert.Equal(payload, echo.AsSpan(16, length).ToArray());
         Assert.Equal(0UL, BinaryPrimitives.ReadUInt64LittleEndian(echo.AsSpan(16 + padded)));
-        Assert.Equal((uint)(16 + padded + 8), channel.Control(upstream: false, 0));
+        Assert.Equal((uint)(16 + padded + 8), channel.Control(upstream: false, WriteIndex));
         // The downstream ring was empty and unmasked: the host set event flag relid 5 in VP 0's SINT 2 area (bytes 512..767).
-        Assert.NotEqual(0, guest.Vp.EventFlagsPage.Span[512] & (1 << (int)Echo));
+        Assert.True(channel.TakeInterrupt());
         guest.AssertUnchangedExcept(before, RingPfns);
         Assert.Empty(guest.Host.Errors);
     }
@@ -163,11 +69,11 @@ public sealed class HostileRingTests
     [MemberData(nameof(Corruptions))]
     public void CorruptedUpstreamRing_BreaksTheChannel_TouchesNothingOutsideIt_AndControlStillWorks(string status, int writeIndex, int type, int offset8, int len8, int flags)
     {
-        var channel = OpenEcho();
+        var channel = HostileRing.OpenEcho();
         var guest = channel.Guest;
         if (type >= 0)
             channel.Packet(0, 7, Payload(24, 1), (ushort)type, (ushort)offset8, (ushort)len8, (ushort)flags);
-        channel.Control(upstream: true, 0, unchecked((uint)writeIndex));
+        channel.Control(upstream: true, WriteIndex, unchecked((uint)writeIndex));
         var before = guest.Snapshot();
         var resident = guest.Memory.ResidentPages;
 
@@ -198,7 +104,7 @@ public sealed class HostileRingTests
     [Fact]
     public void CorruptedReadIndex_OnTheHostsOutgoingRing_BreaksTheChannelWhenTheHostNeedsRoom()
     {
-        var channel = OpenEcho();
+        var channel = HostileRing.OpenEcho();
         var guest = channel.Guest;
         // Two 6000-byte echoes (6024 ring bytes each) fill the 12288-byte downstream ring but for 240 bytes; the
         // guest never reads them, and then claims a read index that is not a multiple of 8.
@@ -206,14 +112,14 @@ public sealed class HostileRingTests
         for (var i = 1; i <= 2; i++)
         {
             at = channel.Packet(at, (ulong)i, Payload(6000, i));
-            channel.Control(upstream: true, 0, (uint)at);
+            channel.Control(upstream: true, WriteIndex, (uint)at);
             channel.Signal();
             Assert.Empty(guest.Settle());
         }
         Assert.Equal(2L, guest.Host.OpenChannels[Echo].PacketsSent);
-        channel.Control(upstream: false, 4, 13);
+        channel.Control(upstream: false, ReadIndex, 13);
         at = channel.Packet(at, 3, Payload(6000, 3));
-        channel.Control(upstream: true, 0, (uint)at);
+        channel.Control(upstream: true, WriteIndex, (uint)at);
         var before = guest.Snapshot();
 
         channel.Signal();
