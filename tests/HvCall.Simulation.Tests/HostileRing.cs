@@ -7,7 +7,7 @@ using Xunit;
 namespace HvCall.Simulation.Tests;
 
 /// <summary>
-/// The echo channel (relid 5) of a <see cref="HostileGuest"/>, opened over an 8-page ring GPADL whose rings the test
+/// A channel (the echo channel, relid 5, unless told otherwise) of a <see cref="HostileGuest"/>, opened over an 8-page ring GPADL whose rings the test
 /// writes byte by byte: [upstream: control 0x400, data 0x402 0x404 0x406 | downstream: control 0x408, data 0x40A
 /// 0x40C 0x40E]. The odd pages between them, and 0x3F0..0x41F around them, carry a pattern and are not in the GPADL.
 /// Layouts from vmbus-datapath.md §3 (control page) and §4 (descriptor, trailer).
@@ -25,27 +25,37 @@ internal sealed class HostileRing
     public const int FeatureBits = 64;
     public static readonly ulong[] RingPfns = [0x400, 0x402, 0x404, 0x406, 0x408, 0x40A, 0x40C, 0x40E];
 
-    private HostileRing(HostileGuest guest) => Guest = guest;
+    private HostileRing(HostileGuest guest, uint relId)
+    {
+        Guest = guest;
+        RelId = relId;
+    }
 
     public HostileGuest Guest { get; }
+
+    /// <summary>The channel: echo (5) unless opened otherwise.</summary>
+    public uint RelId { get; }
 
     /// <summary>
     /// Connects, zeroes both control pages as Linux's hv_ringbuffer_init does (<paramref name="featureBits"/> then
     /// set on both), puts the upstream indexes at <paramref name="upstreamStart"/>, creates the GPADL and opens it.
     /// </summary>
-    public static HostileRing OpenEcho(int upstreamStart = 0, uint featureBits = 0)
+    public static HostileRing OpenEcho(int upstreamStart = 0, uint featureBits = 0) => Open(Echo, upstreamStart, featureBits);
+
+    /// <summary>As <see cref="OpenEcho"/>, for channel <paramref name="relId"/>.</summary>
+    public static HostileRing Open(uint relId, int upstreamStart = 0, uint featureBits = 0)
     {
         var guest = HostileGuest.Connect();
         guest.Fill(0x3F0, 0x30);
         Assert.True(guest.Memory.TryWrite(RingPfns[0] * 4096, new byte[4096]));
         Assert.True(guest.Memory.TryWrite(RingPfns[4] * 4096, new byte[4096]));
-        var ring = new HostileRing(guest);
+        var ring = new HostileRing(guest, relId);
         ring.Control(upstream: true, WriteIndex, (uint)upstreamStart);
         ring.Control(upstream: true, ReadIndex, (uint)upstreamStart);
         ring.Control(upstream: true, FeatureBits, featureBits);
         ring.Control(upstream: false, FeatureBits, featureBits);
-        Assert.Equal(0u, guest.CreateGpadl(Echo, Gpadl, RingPfns));
-        Assert.Equal(0u, guest.Open(Echo, Gpadl, 0, 4));
+        Assert.Equal(0u, guest.CreateGpadl(relId, Gpadl, RingPfns));
+        Assert.Equal(0u, guest.Open(relId, Gpadl, 0, 4));
         Assert.Empty(guest.Host.Errors);
         return ring;
     }
@@ -120,16 +130,16 @@ internal sealed class HostileRing
         return end;
     }
 
-    /// <summary>HvCallSignalEvent on the echo offer's connection id (relid | 0x2000), flag 0.</summary>
+    /// <summary>HvCallSignalEvent on the offer's connection id (relid | 0x2000), flag 0.</summary>
     public void Signal() =>
-        Assert.Equal(HvStatus.Success, Guest.Vp.Hypercalls.SignalEvent(new HvConnectionId(SimulationHarness.ConnectionIdBase | Echo)).Status);
+        Assert.Equal(HvStatus.Success, Guest.Vp.Hypercalls.SignalEvent(new HvConnectionId(SimulationHarness.ConnectionIdBase | RelId)).Status);
 
-    /// <summary>Test-and-clear of event flag relid 5 in VP 0's SINT 2 area (bytes 512..767 of the event flags page).</summary>
+    /// <summary>Test-and-clear of event flag relid in VP 0's SINT 2 area (bytes 512..767 of the event flags page; relids below 8).</summary>
     public bool TakeInterrupt()
     {
         var flags = Guest.Vp.EventFlagsPage.Span[512..];
-        var set = (flags[0] & (1 << (int)Echo)) != 0;
-        flags[0] &= unchecked((byte)~(1 << (int)Echo));
+        var set = (flags[0] & (1 << (int)RelId)) != 0;
+        flags[0] &= unchecked((byte)~(1 << (int)RelId));
         return set;
     }
 
