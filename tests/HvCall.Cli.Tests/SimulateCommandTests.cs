@@ -35,8 +35,8 @@ public sealed class SimulateCommandTests
     [Fact]
     public void Text_CondensesCalls_UnlessAskedForEveryOne()
     {
-        var summary = CliRunner.Ok("simulate").Stdout;
-        var every = CliRunner.Ok("simulate", "--calls").Stdout;
+        var summary = CliRunner.Ok("simulate", "--l2-guests", "0").Stdout;
+        var every = CliRunner.Ok("simulate", "--l2-guests", "0", "--calls").Stdout;
         // Summary: one row per code/layer/flags/status; the full list: one row per call, numbered.
         Assert.Equal(1, CountLines(summary, "0x005C HvCallPostMessage"));
         Assert.True(CountLines(every, "0x005C HvCallPostMessage") > 10);
@@ -49,9 +49,12 @@ public sealed class SimulateCommandTests
     [Fact]
     public void Json_DefaultNested()
     {
-        using var json = CliRunner.Ok("simulate", "--json").Json();
+        // The root alone (no L2 guests): the machine of the channels issue, every call the root's VMBus client of L0.
+        using var json = CliRunner.Ok("simulate", "--l2-guests", "0", "--json").Json();
         var root = json.RootElement;
         JsonAssert.String(root, "topology", "nested");
+        JsonAssert.String(root, "scenario", "default");
+        Assert.Empty(root.GetProperty("children").EnumerateArray());
         JsonAssert.String(root, "architecture", "x64");
         JsonAssert.String(root, "routing", "auto");
         JsonAssert.Bool(root, "nestedRouting", true);
@@ -91,6 +94,7 @@ public sealed class SimulateCommandTests
         foreach (var call in calls)
         {
             Assert.Equal(JsonValueKind.Number, call.GetProperty("vp").ValueKind);
+            JsonAssert.String(call, "partition", "root");
             JsonAssert.String(call, "handledBy", "L0");
             JsonAssert.Bool(call, "nested", true);
             JsonAssert.Number(call, "status", 0);
@@ -138,7 +142,7 @@ public sealed class SimulateCommandTests
     [Fact]
     public void RoutingNone_Nested_FailsWithExit3()
     {
-        var run = CliRunner.Run("simulate", "--routing", "none", "--json");
+        var run = CliRunner.Run("simulate", "--routing", "none", "--l2-guests", "0", "--json");
         Assert.Equal(3, run.ExitCode);
         Assert.Equal(string.Empty, run.Stderr);
         using var json = run.Json();
@@ -223,7 +227,7 @@ public sealed class SimulateCommandTests
     [Fact]
     public void MultiVp_ChannelsRunOnTheirTargetVps()
     {
-        using var json = CliRunner.Ok("simulate", "--vps", "4", "--json").Json();
+        using var json = CliRunner.Ok("simulate", "--vps", "4", "--l2-guests", "0", "--json").Json();
         var root = json.RootElement;
         var channels = root.GetProperty("channels").EnumerateArray().ToArray();
         // Each channel targets VP relid mod 4; its signals come from there.

@@ -43,7 +43,7 @@ internal sealed class ControlWiretap : IHostPortSink
         Assert.Equal(HvStatus.Success, l0.DisconnectPort(machine.VmBusPartition, 1));
         Assert.Equal(HvStatus.Success, l0.CreateHostPort(machine.Host, TapPort, PortType.Message, tap));
         Assert.Equal(HvStatus.Success, l0.ConnectPort(machine.VmBusPartition, 1, machine.Host, TapPort));
-        Assert.Equal(HvStatus.Success, l0.ConnectPort(machine.Host, ForwardConnection, machine.Host, VmBusHost.HostMessagePort));
+        Assert.Equal(HvStatus.Success, l0.ConnectPort(machine.Host, ForwardConnection, machine.Host, L0HostTransport.HostMessagePort));
         return tap;
     }
 

@@ -37,7 +37,8 @@ public sealed class DeterminismTests
         Assert.Equal(a.Offers, b.Offers);
         Assert.Equal(a.Errors, b.Errors);
         Assert.Equal(a.Channels, b.Channels);
-        Assert.Equal(a with { Offers = b.Offers, Errors = b.Errors, Hypercalls = b.Hypercalls, Channels = b.Channels }, b);
+        Assert.Equal(a.Children, b.Children);
+        Assert.Equal(a with { Offers = b.Offers, Errors = b.Errors, Hypercalls = b.Hypercalls, Channels = b.Channels, Children = b.Children }, b);
         Assert.Equal((a.Steps, a.VirtualTimeNs, a.SignalsSent, a.InterruptsReceived, a.Failures), (b.Steps, b.VirtualTimeNs, b.SignalsSent, b.InterruptsReceived, b.Failures));
         Assert.True(a.Succeeded, Describe(a));
     }

@@ -123,7 +123,7 @@ public sealed class EchoWorkloadTests
         var b = VmBusBringUp.Run(Options(Topology.Nested, vps: 3, seed: 77), workload);
         Assert.Equal(Fingerprint(a.Hypercalls), Fingerprint(b.Hypercalls));
         Assert.Equal(a.Channels, b.Channels);
-        Assert.Equal(a with { Offers = b.Offers, Errors = b.Errors, Hypercalls = b.Hypercalls, Channels = b.Channels }, b);
+        Assert.Equal(a with { Offers = b.Offers, Errors = b.Errors, Hypercalls = b.Hypercalls, Channels = b.Channels, Children = b.Children }, b);
         var other = VmBusBringUp.Run(Options(Topology.Nested, vps: 3, seed: 78), workload);
         Assert.NotEqual(Fingerprint(a.Hypercalls), Fingerprint(other.Hypercalls));
         Assert.Equal(333, other.EchoesVerified);

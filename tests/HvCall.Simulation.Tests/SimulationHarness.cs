@@ -47,12 +47,14 @@ internal static class SimulationHarness
     /// </summary>
     public const int DefaultPosts = 2 + 1 + 4 + 4 + 5 + 1;
 
+    // l2Guests 0: the machine of the channels issue (the root serves no guests), which these tests are about;
+    // the root-as-host tests ask for L2 guests.
     public static MachineOptions Options(Topology topology, HvArchitecture architecture = HvArchitecture.X64, int vps = 1, ulong seed = 1,
-        RoutingMode routing = RoutingMode.Auto) =>
-        new() { Topology = topology, Architecture = architecture, VpCount = vps, Seed = seed, Routing = routing };
+        RoutingMode routing = RoutingMode.Auto, int l2Guests = 0) =>
+        new() { Topology = topology, Architecture = architecture, VpCount = vps, Seed = seed, Routing = routing, L2Guests = topology == Topology.Nested ? l2Guests : null };
 
     /// <summary>
-    /// Runs the scenario as <see cref="VmBusBringUp.Run(Machine, ChannelWorkload?)"/> does, keeping the host;
+    /// Runs the scenario as <see cref="VmBusBringUp.Run(Machine, ChannelWorkload?, Scenario)"/> does, keeping the host;
     /// <paramref name="prepare"/> runs after the host is built and before the guest starts (e.g. to remove a connection).
     /// </summary>
     public static HostedRun RunHosted(MachineOptions options, uint maxVersion = Version52, ChannelWorkload? workload = null, Action<Machine, VmBusHost>? prepare = null)

@@ -101,8 +101,9 @@ public sealed class VmBusBringUpTests
         Assert.Equal(Version41, run.Client.Version);
         Assert.True(run.Client.Unloaded);
         Assert.Equal(1000, run.Report.EchoesVerified);
-        Assert.Equal(4, run.Report.Errors.Count);
-        Assert.All(run.Report.Errors, e => Assert.Contains("to connection 4 failed", e, StringComparison.Ordinal));
+        // Falling back to the next version is normal flow (Linux), not an error, once a version is accepted.
+        Assert.Empty(run.Report.Errors);
+        Assert.True(run.Report.Succeeded);
     }
 
     [Fact]

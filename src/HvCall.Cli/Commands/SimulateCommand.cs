@@ -40,12 +40,20 @@ internal static class SimulateCommand
         var packets = CommonOptions.Number("--packets", "Echo packets the guest sends, each echoed back by the host (default 1000).");
         var packetSize = CommonOptions.Number("--packet-size", "Payload bytes of each echo packet (default 64).");
         var heartbeats = CommonOptions.Number("--heartbeats", "Heartbeat rounds the host runs (default 3).");
+        var l2Guests = CommonOptions.Number("--l2-guests", "Guest partitions of the L1 hypervisor, served by the nested root over VMBus (default 1 on nested; 0 gives a root with no guests; nested only).");
+        var scenario = new Option<string>("--scenario")
+        {
+            Description = "default: every call lands where it must; naive-root: the root reaches its guests with plain PostMessage/SignalEvent, " +
+                "which the table sends nested to L0 (then the explicit per-call target); routing-none: the root's table switched off.",
+            HelpName = "default|naive-root|routing-none",
+        };
+        scenario.AcceptOnlyFromAmong("default", "naive-root", "routing-none");
         var calls = new Option<bool>("--calls") { Description = "List every hypercall instead of the per-code summary." };
         var json = CommonOptions.Json();
         var command = new Command("simulate",
             "Run VMBus on a simulated flat or nested Hyper-V machine: bring-up, channels over GPADLs and rings, heartbeat, shutdown and echo traffic, close, unload.")
         {
-            topology, architecture, routing, vps, seed, packets, packetSize, heartbeats, calls, json,
+            topology, architecture, routing, vps, seed, l2Guests, scenario, packets, packetSize, heartbeats, calls, json,
         };
         command.SetAction(parseResult =>
         {
@@ -56,7 +64,16 @@ internal static class SimulateCommand
                 Routing = parseResult.GetValue(routing) == "none" ? RoutingMode.None : RoutingMode.Auto,
                 VpCount = parseResult.GetValue(vps) ?? 1,
                 Seed = parseResult.GetValue(seed) ?? 1,
+                L2Guests = parseResult.GetValue(l2Guests) is { } count ? (int)System.Math.Min(count, int.MaxValue) : null,
             };
+            var chosen = parseResult.GetValue(scenario) switch
+            {
+                "naive-root" => Scenario.NaiveRoot,
+                "routing-none" => Scenario.RoutingNone,
+                _ => Scenario.Default,
+            };
+            if (chosen == Scenario.NaiveRoot && options.L2GuestCount == 0)
+                throw new CliUsageException("The naive-root scenario needs L2 guests for the root to serve: use the nested topology with --l2-guests 1 or more.");
             if (options.Validate() is { } problem)
                 throw new CliUsageException(problem);
             var defaults = new ChannelWorkload();
@@ -68,7 +85,7 @@ internal static class SimulateCommand
             };
             if (workload.Validate() is { } workloadProblem)
                 throw new CliUsageException(workloadProblem);
-            var report = VmBusBringUp.Run(options, workload);
+            var report = VmBusBringUp.Run(options, workload, chosen);
             if (parseResult.GetValue(json))
                 SimulateJson.Write(context.Out, report);
             else

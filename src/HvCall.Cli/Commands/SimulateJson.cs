@@ -20,6 +20,7 @@ internal static class SimulateJson
         writer.WriteBoolean("nestedRouting", report.NestedRouting);
         writer.WriteNumber("vps", report.VpCount);
         writer.WriteNumber("seed", report.Seed);
+        writer.WriteString("scenario", ScenarioNames.Spell(report.Scenario));
         writer.WriteBoolean("vmbusConnected", report.VmBusConnected);
         writer.WriteNumber("vmbusVersion", report.VmBusVersion);
         writer.WriteString("vmbusVersionName", SimulateText.VersionName(report.VmBusVersion));
@@ -39,6 +40,10 @@ internal static class SimulateJson
         writer.WriteNumber("verified", report.EchoesVerified);
         writer.WriteEndObject();
         writer.WriteBoolean("unloaded", report.Unloaded);
+        writer.WriteStartArray("children");
+        foreach (var child in report.Children)
+            WriteChild(writer, child);
+        writer.WriteEndArray();
         writer.WriteNumber("signalsSent", report.SignalsSent);
         writer.WriteNumber("eventsReceived", report.InterruptsReceived);
         writer.WriteStartArray("hypercalls");
@@ -54,6 +59,24 @@ internal static class SimulateJson
         writer.WriteNumber("virtualTimeNs", report.VirtualTimeNs);
         writer.WriteEndObject();
     });
+
+    private static void WriteChild(Utf8JsonWriter writer, ChildReport child)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("partition", child.Partition);
+        writer.WriteBoolean("vmbusConnected", child.VmBusConnected);
+        writer.WriteNumber("vmbusVersion", child.VmBusVersion);
+        writer.WriteString("vmbusVersionName", SimulateText.VersionName(child.VmBusVersion));
+        writer.WriteNumber("offers", child.Offers);
+        writer.WriteStartArray("channels");
+        foreach (var channel in child.Channels)
+            WriteChannel(writer, channel);
+        writer.WriteEndArray();
+        writer.WriteNumber("heartbeats", child.Heartbeats);
+        writer.WriteNumber("echoesVerified", child.EchoesVerified);
+        writer.WriteBoolean("unloaded", child.Unloaded);
+        writer.WriteEndObject();
+    }
 
     private static void WriteChannel(Utf8JsonWriter writer, ChannelReport channel)
     {
@@ -79,6 +102,7 @@ internal static class SimulateJson
     {
         writer.WriteStartObject();
         writer.WriteNumber("timeNs", call.Time);
+        writer.WriteString("partition", call.Partition);
         writer.WriteNumber("vp", call.Vp);
         writer.WriteString("handledBy", call.HandledBy);
         writer.WriteNumber("code", call.Control.Code.Value);

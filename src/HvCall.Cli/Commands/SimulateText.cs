@@ -18,17 +18,28 @@ internal static class SimulateText
 
     public static void Write(TextWriter output, SimulationReport report, bool everyCall)
     {
-        var machine = report.Topology == Topology.Nested
-            ? "L0 -> l1-vm -> L1 -> root partition (guest code)"
-            : "L0 -> guest partition (guest code)";
+        var machine = report.Topology != Topology.Nested ? "L0 -> guest partition (guest code)"
+            : report.Children.Count == 0 ? "L0 -> l1-vm -> L1 -> root partition (guest code)"
+            : $"L0 -> l1-vm -> L1 -> root partition and {report.Children.Count} L2 guest(s) (guest code on each; the root serves the guests)";
         TextListing.WriteFields(output,
         [
             ("machine", $"{Spell(report.Topology)}, {CommonOptions.Spell(report.Architecture)}, {report.VpCount} VP(s): {machine}"),
             ("routing", $"{(report.Routing == RoutingMode.None ? "none (table switched off)" : "auto (from CPUID)")}; nested bit on PostMessage/SignalEvent: {TextListing.YesNo(report.NestedRouting)}"),
             ("seed", report.Seed.ToString(CultureInfo.InvariantCulture)),
+            ("scenario", ScenarioNames.Spell(report.Scenario)),
         ]);
         output.WriteLine();
-        WriteChannels(output, report);
+        if (report.Children.Count > 0)
+            output.WriteLine("root partition as VMBus client of L0:");
+        WriteChannels(output, report.Channels, report.VmBusConnected);
+        foreach (var child in report.Children)
+        {
+            output.WriteLine();
+            output.WriteLine($"{child.Partition}, served by the root: " + (child.VmBusConnected
+                ? $"connected, version {VersionName(child.VmBusVersion)}; {child.Heartbeats} heartbeat rounds; {child.EchoesVerified} echoes intact; unloaded: {TextListing.YesNo(child.Unloaded)}"
+                : "NOT connected"));
+            WriteChannels(output, child.Channels, child.VmBusConnected);
+        }
         output.WriteLine();
         if (everyCall)
             WriteCalls(output, report);
@@ -38,15 +49,15 @@ internal static class SimulateText
         WriteOutcome(output, report, everyCall);
     }
 
-    private static void WriteChannels(TextWriter output, SimulationReport report)
+    private static void WriteChannels(TextWriter output, IReadOnlyList<ChannelReport> channels, bool connected)
     {
-        if (report.Channels.Count == 0)
+        if (channels.Count == 0)
         {
-            output.WriteLine(report.VmBusConnected ? "channels: none offered" : "channels: none (VMBus did not connect)");
+            output.WriteLine(connected ? "channels: none offered" : "channels: none (VMBus did not connect)");
             return;
         }
         var rows = new List<IReadOnlyList<string>>();
-        foreach (var channel in report.Channels)
+        foreach (var channel in channels)
         {
             var state = channel.Opened ? (channel.Closed ? "opened, closed" : "opened") : "offered only";
             rows.Add(
@@ -65,7 +76,7 @@ internal static class SimulateText
         }
         TextListing.WriteTable(output, ["relid", "device", "vp", "state", "gpadl", "pages", "sent", "received", "signals", "interrupts"], rows);
         var unopened = new List<string>();
-        foreach (var channel in report.Channels)
+        foreach (var channel in channels)
         {
             if (!channel.Opened && channel.Device is "network" or "storage")
                 unopened.Add(channel.Device);
@@ -77,11 +88,11 @@ internal static class SimulateText
     // Repeated hypercalls condensed: one row per code, layer, flags and status.
     private static void WriteSummary(TextWriter output, SimulationReport report)
     {
-        var groups = new List<(HvCallCode Code, string Layer, string Flags, HvStatus Status)>();
+        var groups = new List<(string Partition, HvCallCode Code, string Layer, string Flags, HvStatus Status)>();
         var counts = new List<int>();
         foreach (var call in report.Hypercalls)
         {
-            var key = (call.Control.Code, call.HandledBy, Flags(call.Control), call.Result.Status);
+            var key = (call.Partition, call.Control.Code, call.HandledBy, Flags(call.Control), call.Result.Status);
             var index = groups.IndexOf(key);
             if (index < 0)
             {
@@ -96,10 +107,10 @@ internal static class SimulateText
         var rows = new List<IReadOnlyList<string>>();
         for (var i = 0; i < groups.Count; i++)
         {
-            var (code, layer, flags, status) = groups[i];
-            rows.Add([$"0x{code.Value:X4} {code}", layer, flags, HvStatusNames.TlfsName(status), Number(counts[i])]);
+            var (partition, code, layer, flags, status) = groups[i];
+            rows.Add([partition, $"0x{code.Value:X4} {code}", layer, flags, HvStatusNames.TlfsName(status), Number(counts[i])]);
         }
-        TextListing.WriteTable(output, ["hypercall", "layer", "flags", "status", "count"], rows);
+        TextListing.WriteTable(output, ["partition", "hypercall", "layer", "flags", "status", "count"], rows);
     }
 
     private static void WriteCalls(TextWriter output, SimulationReport report)
@@ -112,6 +123,7 @@ internal static class SimulateText
             [
                 Number(++index),
                 $"{call.Time / 1000.0:0.000}",
+                call.Partition,
                 $"vp{call.Vp}",
                 call.HandledBy,
                 $"0x{call.Control.Code.Value:X4} {call.Control.Code}",
@@ -119,7 +131,7 @@ internal static class SimulateText
                 HvStatusNames.TlfsName(call.Result.Status) + (call.Control.RepCount > 0 ? $" ({call.Result.RepsCompleted}/{call.Control.RepCount} reps)" : ""),
             ]);
         }
-        TextListing.WriteTable(output, ["#", "t (us)", "vp", "layer", "hypercall", "flags", "status"], rows);
+        TextListing.WriteTable(output, ["#", "t (us)", "partition", "vp", "layer", "hypercall", "flags", "status"], rows);
     }
 
     private static void WriteOutcome(TextWriter output, SimulationReport report, bool everyCall)

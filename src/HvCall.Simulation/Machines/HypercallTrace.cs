@@ -6,11 +6,12 @@ namespace HvCall.Simulation.Machines;
 /// <summary>One hypercall as the guest issued it and as it ended.</summary>
 /// <param name="Time">Virtual time in nanoseconds when it was issued.</param>
 /// <param name="Vp">The issuing VP index.</param>
+/// <param name="Partition">The issuing partition's name ("guest", "root", "l2-guest-0", …).</param>
 /// <param name="HandledBy">The layer that handled it ("L0", "L1").</param>
 /// <param name="Control">The control word as issued (nested bit included).</param>
 /// <param name="Result">The final result.</param>
 /// <param name="Executions">How many times the instruction executed (more than one for a continued rep call).</param>
-public readonly record struct HypercallTraceEntry(long Time, uint Vp, string HandledBy, HypercallControl Control, HypercallResult Result, int Executions);
+public readonly record struct HypercallTraceEntry(long Time, uint Vp, string Partition, string HandledBy, HypercallControl Control, HypercallResult Result, int Executions);
 
 /// <summary>The hypercalls of a run, in issue order.</summary>
 public sealed class HypercallTrace

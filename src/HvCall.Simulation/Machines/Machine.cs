@@ -9,17 +9,19 @@ namespace HvCall.Simulation.Machines;
 
 /// <summary>
 /// A simulated machine: L0 with its root (host) partition, and either a guest partition running our
-/// guest code (flat) or an L1 VM running an L1 hypervisor whose root partition runs it (nested).
+/// guest code (flat) or an L1 VM running an L1 hypervisor whose root partition runs it (nested), next to
+/// the L1 hypervisor's own guest partitions (L2 guests), which run the same guest code.
 /// </summary>
 /// <remarks>
 /// <code>
 /// flat:    L0 ── host (root) ── guest  ← guest code
-/// nested:  L0 ── host (root) ── l1-vm ── L1 ── root ← guest code (GPAs = l1-vm GPAs)
+/// nested:  L0 ── host (root) ── l1-vm ── L1 ─┬─ root ← guest code (GPAs = l1-vm GPAs)
+///                                            └─ l2-guest-0 … ← guest code
 /// </code>
 /// </remarks>
 public sealed class Machine
 {
-    private readonly List<GuestVp> _guestVps = [];
+    private readonly List<GuestSystem> _l2Guests = [];
 
     private Machine(MachineOptions options)
     {
@@ -44,7 +46,13 @@ public sealed class Machine
                 options.Privileges ?? PartitionConfiguration.RootDefault) { IsRoot = true, SharedMemory = L1Vm.Memory });
             VmBusPartition = L1Vm;
         }
-        EarlyInit();
+        Primary = new GuestSystem(Guest, options.Routing, Trace, Scheduler.Clock, options.Seed);
+        for (var i = 0; i < options.L2GuestCount; i++)
+        {
+            var child = L1!.CreatePartition(new PartitionConfiguration($"l2-guest-{i}", HvArchitecture.X64, options.VpCount, options.MemorySize,
+                PartitionConfiguration.GuestDefault));
+            _l2Guests.Add(new GuestSystem(child, RoutingMode.Auto, Trace, Scheduler.Clock, options.Seed + 1 + (ulong)i));
+        }
     }
 
     /// <summary>The guest OS id an L1 Microsoft hypervisor reports to L0 (proprietary encoding, vendor Microsoft).</summary>
@@ -77,14 +85,20 @@ public sealed class Machine
     /// <summary>Every hypercall the guest code issued.</summary>
     public HypercallTrace Trace { get; } = new();
 
+    /// <summary>Guest code's view of <see cref="Guest"/>: the flat guest, or the nested root.</summary>
+    public GuestSystem Primary { get; }
+
     /// <summary>The routing configuration the guest decided at early init.</summary>
-    public RoutingConfiguration Routing { get; private set; } = null!;
+    public RoutingConfiguration Routing => Primary.Routing;
 
     /// <summary>The guest's allocator of ring-buffer pages (seeded by the machine's seed).</summary>
-    public GuestPageAllocator GuestPages { get; private set; } = null!;
+    public GuestPageAllocator GuestPages => Primary.Pages;
 
     /// <summary>The guest's VPs as guest code sees them.</summary>
-    public IReadOnlyList<GuestVp> GuestVps => _guestVps;
+    public IReadOnlyList<GuestVp> GuestVps => Primary.Vps;
+
+    /// <summary>The L1 hypervisor's guest partitions (nested only), each running the same guest code with an all-zero routing table.</summary>
+    public IReadOnlyList<GuestSystem> L2Guests => _l2Guests;
 
     /// <summary>Builds a machine.</summary>
     /// <param name="options">The options.</param>
@@ -98,22 +112,6 @@ public sealed class Machine
 
     /// <summary>A builder for custom machines.</summary>
     public static MachineBuilder Builder() => new();
-
-    // The guest's early init: discover nesting through CPUID on the boot VP, build both routing
-    // tables once, then give every VP its issuing functions and SynIC access.
-    private void EarlyInit()
-    {
-        var processors = new List<SimulatedProcessor>();
-        foreach (var vp in Guest.VirtualProcessors)
-            processors.Add(new SimulatedProcessor(vp, Trace, Scheduler.Clock));
-        var detected = RoutingConfiguration.Detect(processors[0], Guest.Architecture);
-        Routing = Options.Routing == RoutingMode.None ? RoutingConfiguration.Flat(Guest.Architecture) : detected;
-        var routing = NestedRouting.Create(Routing);
-        var msrRouting = SynicMsrRouting.Create(detected);
-        foreach (var processor in processors)
-            _guestVps.Add(new GuestVp(processor, routing, msrRouting));
-        GuestPages = new GuestPageAllocator(Guest.Memory, Options.Seed);
-    }
 }
 
 /// <summary>Builds custom machines: topology, architecture, VP count, privileges, memory.</summary>
@@ -140,6 +138,10 @@ public sealed class MachineBuilder
     /// <summary>Sets the guest memory size.</summary>
     /// <param name="bytes">Bytes, a multiple of 4096, at least 4 MiB.</param>
     public MachineBuilder WithMemory(ulong bytes) { _options = _options with { MemorySize = bytes }; return this; }
+
+    /// <summary>Sets the number of L2 guests on the nested machine's L1 hypervisor.</summary>
+    /// <param name="count">0 to <see cref="MachineOptions.MaxL2Guests"/>; nested topology only.</param>
+    public MachineBuilder WithL2Guests(int count) { _options = _options with { L2Guests = count }; return this; }
 
     /// <summary>Sets the routing mode.</summary>
     /// <param name="routing">Auto or none.</param>

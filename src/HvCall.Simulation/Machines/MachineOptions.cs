@@ -39,6 +39,12 @@ public sealed record MachineOptions
     public RoutingMode Routing { get; init; } = RoutingMode.Auto;
     /// <summary>The scheduler's seed.</summary>
     public ulong Seed { get; init; } = 1;
+    /// <summary>Guest partitions of the L1 hypervisor next to the nested root (nested only); null for the default: 1 on nested, 0 on flat.</summary>
+    public int? L2Guests { get; init; }
+    /// <summary>The L2 guests the machine has: <see cref="L2Guests"/>, or its default for the topology.</summary>
+    public int L2GuestCount => L2Guests ?? (Topology == Topology.Nested ? 1 : 0);
+    /// <summary>The most L2 guests a machine may have.</summary>
+    public const int MaxL2Guests = 16;
     /// <summary>Reps a hypervisor completes before continuing a rep call.</summary>
     public int RepsPerTimeSlice { get; init; } = 16;
 
@@ -47,6 +53,10 @@ public sealed record MachineOptions
     {
         if (Topology == Topology.Nested && Architecture == HvArchitecture.Arm64)
             return "The nested topology is x64-only: Hyper-V has no nested virtualization on ARM64.";
+        if (L2Guests is > 0 && Topology == Topology.Flat)
+            return "L2 guests need the nested topology: on a flat machine there is no L1 hypervisor to host them (use --topology nested, or --l2-guests 0).";
+        if (L2Guests is < 0 or > MaxL2Guests)
+            return $"A nested machine has 0 to {MaxL2Guests} L2 guests, not {L2Guests}.";
         if (VpCount is < 1 or > 64)
             return $"A partition has 1 to 64 virtual processors, not {VpCount}.";
         if (MemorySize < MinimumMemory || MemorySize % 4096 != 0)

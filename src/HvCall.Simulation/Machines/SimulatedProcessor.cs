@@ -68,7 +68,7 @@ public sealed class SimulatedProcessor : IHypercallInstruction, IMsrInstructions
         if (exit.Kind == HypercallExitKind.Fault)
             throw new HvGuestException($"{_vp}: hypercall {issued.Code} raised {_vp.LastFault} (the guest OS id is not set).");
         Store(block);
-        _trace?.Add(new HypercallTraceEntry(time, _vp.Index, exit.HandledBy, issued, exit.Result, executions));
+        _trace?.Add(new HypercallTraceEntry(time, _vp.Index, _vp.Partition.Name, exit.HandledBy, issued, exit.Result, executions));
     }
 
     /// <inheritdoc/>

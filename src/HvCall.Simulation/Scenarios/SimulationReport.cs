@@ -39,7 +39,11 @@ public sealed record SimulationReport
     public required long EchoesVerified { get; init; }
     /// <summary>True when UNLOAD was answered.</summary>
     public required bool Unloaded { get; init; }
-    /// <summary>Every hypercall the guest issued.</summary>
+    /// <summary>The scenario run.</summary>
+    public Scenario Scenario { get; init; }
+    /// <summary>The nested root's L2 guests, each served by the root (empty on the flat machine or with no L2 guests).</summary>
+    public IReadOnlyList<ChildReport> Children { get; init; } = [];
+    /// <summary>Every hypercall the guest code issued, on every partition that runs it (root, L2 guests).</summary>
     public required IReadOnlyList<HypercallTraceEntry> Hypercalls { get; init; }
     /// <summary>Hypercalls that did not succeed.</summary>
     public required int Failures { get; init; }
@@ -76,6 +80,22 @@ public sealed record SimulationReport
         }
     }
 
-    /// <summary>True when VMBus connected, every channel a driver exists for opened and closed cleanly, the devices did their work, and VMBus unloaded.</summary>
-    public bool Succeeded => VmBusConnected && Unloaded && Completed && Errors.Count == 0;
+    /// <summary>
+    /// True when VMBus connected, every channel a driver exists for opened and closed cleanly, the devices did their
+    /// work, VMBus unloaded, and the same holds for every L2 guest.
+    /// </summary>
+    public bool Succeeded
+    {
+        get
+        {
+            if (!VmBusConnected || !Unloaded || !Completed || Errors.Count != 0)
+                return false;
+            foreach (var child in Children)
+            {
+                if (!child.VmBusConnected || !child.Unloaded)
+                    return false;
+            }
+            return true;
+        }
+    }
 }

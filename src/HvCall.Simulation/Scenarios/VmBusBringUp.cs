@@ -8,7 +8,9 @@ namespace HvCall.Simulation.Scenarios;
 
 /// <summary>
 /// The main scenario: the guest's VMBus client against the VMBus server on L0: bring-up, every channel a guest
-/// driver exists for opened over a GPADL, heartbeat rounds, shutdown negotiation, an echo burst, close, unload.
+/// driver exists for opened over a GPADL, heartbeat rounds, shutdown negotiation, an echo burst, close, unload. On
+/// the nested machine with L2 guests, the root is at once that client of L0 and the VMBus host of its guests
+/// (<see cref="RootVmBusHosting"/>), each of which runs the same client.
 /// </summary>
 public static class VmBusBringUp
 {
@@ -16,30 +18,63 @@ public static class VmBusBringUp
     public const long MaxSteps = 5_000_000;
 
     /// <summary>Builds a machine, runs the scenario to the end, and reports.</summary>
-    /// <param name="options">The machine options.</param>
+    /// <param name="options">The machine options (<see cref="Scenario.RoutingNone"/> switches its routing off).</param>
     /// <param name="workload">What the devices do, or null for the defaults.</param>
+    /// <param name="scenario">The scenario.</param>
     /// <exception cref="ArgumentException">The options or the workload cannot make a run.</exception>
-    public static SimulationReport Run(MachineOptions options, ChannelWorkload? workload = null)
+    public static SimulationReport Run(MachineOptions options, ChannelWorkload? workload = null, Scenario scenario = Scenario.Default)
     {
+        ArgumentNullException.ThrowIfNull(options);
         workload ??= new ChannelWorkload();
         if (workload.Validate() is { } problem)
             throw new ArgumentException(problem);
-        return Run(Machine.Build(options), workload);
+        if (scenario == Scenario.RoutingNone)
+            options = options with { Routing = RoutingMode.None };
+        return Run(Machine.Build(options), workload, scenario);
     }
 
-    /// <summary>Runs the scenario on an existing machine.</summary>
+    /// <summary>Runs the scenario on an existing machine: L0's host and the guest's client, and on a nested machine with L2 guests the root's hosting and the guests' clients.</summary>
     /// <param name="machine">A freshly built machine.</param>
     /// <param name="workload">What the devices do, or null for the defaults.</param>
-    public static SimulationReport Run(Machine machine, ChannelWorkload? workload = null)
+    /// <param name="scenario">The scenario (naive-root changes how the root reaches its guests).</param>
+    public static SimulationReport Run(Machine machine, ChannelWorkload? workload = null, Scenario scenario = Scenario.Default)
     {
         ArgumentNullException.ThrowIfNull(machine);
         workload ??= new ChannelWorkload();
         var host = new VmBusHost(machine.L0, machine.Host, machine.VmBusPartition, workload);
         var client = new VmBusClient(machine.GuestVps, machine.GuestPages, workload);
+        RootVmBusHosting? hosting = null;
+        var children = new List<VmBusClient>();
+        if (machine.L2Guests.Count > 0)
+        {
+            hosting = new RootVmBusHosting(machine.Primary, machine.L2Guests, workload,
+                scenario == Scenario.NaiveRoot ? RootCallSites.NaivePorts : RootCallSites.Direct);
+            machine.Scheduler.Spawn("root-vmbus-host", hosting.Run(), daemon: true);
+            foreach (var guest in machine.L2Guests)
+            {
+                var child = new VmBusClient(guest.Vps, guest.Pages, workload);
+                children.Add(child);
+                foreach (var vp in guest.Vps)
+                    machine.Scheduler.Spawn($"{guest.Name}/vp{vp.Index}", AfterHostReady(hosting, child.RunVp(vp)));
+            }
+        }
         var completed = Run(machine, host, client);
-        return Report(machine, host, client, completed);
+        return Report(machine, host, client, completed) with
+        {
+            Scenario = scenario == Scenario.Default && machine.Options.Routing == RoutingMode.None ? Scenario.RoutingNone : scenario,
+            Children = ChildReports(machine, hosting, children),
+            Errors = Errors(machine, host, client, hosting, children, completed),
+        };
     }
 
+    // An L2 guest starts once its VMM (the root) has connected it, as a VM is started only after its host is ready.
+    private static IEnumerable<object?> AfterHostReady(RootVmBusHosting hosting, IEnumerable<object?> body)
+    {
+        while (!hosting.Ready)
+            yield return null;
+        foreach (var step in body)
+            yield return step;
+    }
     /// <summary>Spawns the host and the guest VPs on the machine's scheduler and runs them to the end.</summary>
     /// <param name="machine">The machine.</param>
     /// <param name="host">The VMBus server.</param>
@@ -66,44 +101,7 @@ public static class VmBusBringUp
         ArgumentNullException.ThrowIfNull(machine);
         ArgumentNullException.ThrowIfNull(host);
         ArgumentNullException.ThrowIfNull(client);
-        var errors = new List<string>(client.Errors);
-        foreach (var error in host.Errors)
-            errors.Add("host: " + error);
-        if (!completed)
-            errors.Add($"the guest did not finish within {MaxSteps} steps");
-        var channels = new List<ChannelReport>();
-        var heartbeats = 0;
-        string? shutdownVersion = null;
-        long echoes = 0;
-        foreach (var channel in client.Channels)
-        {
-            var hosted = LastOpened(host, channel.Offer.ChildRelId);
-            if (hosted?.Device is HostIcDevice ic)
-            {
-                if (channel.Device == GuestDevice.Heartbeat)
-                    heartbeats += ic.CompletedRounds;
-                else if (channel.Device == GuestDevice.Shutdown && ic.Negotiated is { } versions)
-                    shutdownVersion = versions.Service.ToString();
-            }
-            echoes += channel.EchoesVerified;
-            channels.Add(new ChannelReport
-            {
-                RelId = channel.Offer.ChildRelId,
-                Device = channel.DeviceName,
-                InterfaceType = channel.Offer.InterfaceType,
-                ConnectionId = channel.Offer.ConnectionId,
-                TargetVp = channel.Vp.Index,
-                Opened = channel.Opened,
-                Closed = channel.Closed,
-                Gpadl = channel.Gpadl,
-                RingPages = channel.RingPages,
-                PacketsSent = channel.PacketsSent,
-                PacketsReceived = channel.PacketsReceived,
-                SignalsSent = channel.SignalsSent,
-                InterruptsReceived = channel.InterruptsReceived,
-                HostSignals = hosted?.SignalsSent ?? 0,
-            });
-        }
+        var summary = ChannelSummary.Of(client, host);
         return new SimulationReport
         {
             Topology = machine.Options.Topology,
@@ -116,28 +114,65 @@ public static class VmBusBringUp
             VmBusConnected = client.Connected,
             VmBusVersion = client.Version,
             Offers = client.Offers,
-            Channels = channels,
-            Heartbeats = heartbeats,
-            ShutdownVersion = shutdownVersion,
-            EchoesVerified = echoes,
+            Channels = summary.Channels,
+            Heartbeats = summary.Heartbeats,
+            ShutdownVersion = summary.ShutdownVersion,
+            EchoesVerified = summary.EchoesVerified,
             Unloaded = client.Unloaded,
             Hypercalls = machine.Trace.Entries,
             Failures = machine.Trace.Failures,
-            Errors = errors,
+            Errors = Errors(machine, host, client, null, [], completed),
             Completed = completed,
             Steps = machine.Scheduler.Steps,
             VirtualTimeNs = machine.Scheduler.Now,
         };
     }
 
-    private static HostChannel? LastOpened(VmBusHost host, uint relId)
+    private static List<ChildReport> ChildReports(Machine machine, RootVmBusHosting? hosting, List<VmBusClient> children)
     {
-        HostChannel? found = null;
-        foreach (var channel in host.ChannelsOpened)
+        var reports = new List<ChildReport>();
+        for (var i = 0; i < children.Count; i++)
         {
-            if (channel.Offer.ChildRelId == relId)
-                found = channel;
+            var summary = ChannelSummary.Of(children[i], hosting!.Servers[i]);
+            reports.Add(new ChildReport
+            {
+                Partition = machine.L2Guests[i].Name,
+                VmBusConnected = children[i].Connected,
+                VmBusVersion = children[i].Version,
+                Offers = children[i].Offers.Count,
+                Channels = summary.Channels,
+                Heartbeats = summary.Heartbeats,
+                EchoesVerified = summary.EchoesVerified,
+                Unloaded = children[i].Unloaded,
+            });
         }
-        return found;
+        return reports;
+    }
+
+    // Guest side first, then the servers; each line says whose it is.
+    private static List<string> Errors(Machine machine, VmBusHost host, VmBusClient client, RootVmBusHosting? hosting,
+        List<VmBusClient> children, bool completed)
+    {
+        var errors = new List<string>(client.Errors);
+        foreach (var error in host.Errors)
+            errors.Add("host: " + error);
+        for (var i = 0; i < children.Count; i++)
+        {
+            var name = machine.L2Guests[i].Name;
+            foreach (var error in children[i].Errors)
+                errors.Add($"{name}: {error}");
+            foreach (var error in hosting!.Transports[i].Errors)
+                errors.Add($"root, serving {name}: {error}");
+            foreach (var error in hosting.Servers[i].Errors)
+                errors.Add($"root, serving {name}: {error}");
+        }
+        if (hosting is not null)
+        {
+            foreach (var error in hosting.Errors)
+                errors.Add("root: " + error);
+        }
+        if (!completed)
+            errors.Add($"the guests did not finish within {MaxSteps} steps");
+        return errors;
     }
 }

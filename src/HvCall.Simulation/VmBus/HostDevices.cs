@@ -121,9 +121,15 @@ public sealed class HostIcDevice : HostDevice
                     Receive(channel, _packet.AsSpan(0, length));
                     break;
                 default:
-                    channel.CommitAll();
-                    channel.TrySleep();
-                    return;
+                    // Done (or failed): nothing more is expected; a packet the guest sends anyway is read and dropped.
+                    if (!channel.TryReceive(_packet, out _, out _))
+                    {
+                        if (channel.Awake)
+                            continue;
+                        return;
+                    }
+                    channel.Fail("an unexpected packet after the device's work was done; dropped");
+                    break;
             }
         }
     }

@@ -186,14 +186,24 @@ public sealed partial class VmBusClient
     private IEnumerable<object?> Negotiate(GuestVp vp)
     {
         var request = new byte[VmBusProtocol.InitiateContactSize];
+        var refusals = new List<string>();
         foreach (var version in VmBusProtocol.LinuxVersions)
         {
             var connection = version >= VmBusProtocol.Version50 ? VmBusProtocol.MessageConnectionId4 : VmBusProtocol.MessageConnectionId;
             var post = new Outcome();
-            foreach (var step in Post(vp, connection, VmBusProtocol.WriteInitiateContact(request, version, vp.Index).ToArray(), post, retryInvalidConnection: false))
+            foreach (var step in Post(vp, connection, VmBusProtocol.WriteInitiateContact(request, version, vp.Index).ToArray(), post, retryInvalidConnection: false, report: false))
                 yield return step;
             if (post.Status == HvStatus.InvalidConnectionId)
-                continue; // an older host: try the next version, as Linux does
+            {
+                // An older host without this connection: try the next version, as Linux does; an error only if none is left.
+                refusals.Add($"vp{vp.Index}: posting VMBus message type {(uint)VmBusMessageType.InitiateContact} to connection {connection} failed: {HvStatusNames.TlfsName(post.Status)}");
+                continue;
+            }
+            if (post.Status != HvStatus.Success)
+            {
+                Fail($"vp{vp.Index}: posting VMBus message type {(uint)VmBusMessageType.InitiateContact} to connection {connection} failed: {HvStatusNames.TlfsName(post.Status)}");
+                break;
+            }
             if (post.Status != HvStatus.Success)
                 break;
             var reply = new Outcome();
@@ -211,6 +221,7 @@ public sealed partial class VmBusClient
         }
         if (Version == 0)
         {
+            _errors.AddRange(refusals);
             if (_errors.Count == 0)
                 Fail("no VMBus version was accepted");
             _failed = true;
@@ -268,10 +279,10 @@ public sealed partial class VmBusClient
 
     /// <summary>Posts a control message to the negotiated message connection, with Linux's retries.</summary>
     internal IEnumerable<object?> PostControl(GuestVp vp, ReadOnlySpan<byte> message, Outcome outcome) =>
-        Post(vp, _messageConnection, message.ToArray(), outcome, retryInvalidConnection: true);
+        Post(vp, _messageConnection, message.ToArray(), outcome, retryInvalidConnection: true, report: true);
 
     // vmbus_post_msg: retry transient statuses with back-off; INVALID_CONNECTION_ID is final for INITIATE_CONTACT.
-    private IEnumerable<object?> Post(GuestVp vp, uint connectionId, byte[] message, Outcome outcome, bool retryInvalidConnection)
+    private IEnumerable<object?> Post(GuestVp vp, uint connectionId, byte[] message, Outcome outcome, bool retryInvalidConnection, bool report)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -283,7 +294,7 @@ public sealed partial class VmBusClient
             for (var wait = 0; wait < Math.Min(attempt, 8); wait++)
                 yield return null;
         }
-        if (outcome.Status != HvStatus.Success)
+        if (outcome.Status != HvStatus.Success && report)
             Fail($"vp{vp.Index}: posting VMBus message type {(uint)VmBusProtocol.TypeOf(message)} to connection {connectionId} failed: {HvStatusNames.TlfsName(outcome.Status)}");
     }
 

@@ -1,4 +1,5 @@
 using System;
+using HvCall.Abi;
 using HvCall.Hypervisor.Memory;
 using HvCall.VmBus;
 using HvCall.VmBus.Gpadl;
@@ -67,7 +68,7 @@ public sealed partial class VmBusHost
     private void InitiateContact(ReadOnlySpan<byte> message)
     {
         var (version, targetVp, sint) = VmBusProtocol.ReadInitiateContact(message);
-        if (!EnsureGuestPorts(targetVp))
+        if (!_transport.PrepareTarget(targetVp))
         {
             Fail($"no such VP {targetVp} to deliver VMBus messages to");
             return;
@@ -123,7 +124,7 @@ public sealed partial class VmBusHost
             return $"GPADL 0x{request.RingGpadl:X} is not a created GPADL of this channel";
         if (!RingGpadl.TrySplit(ranges, request.DownstreamPageOffset, out var split, out var splitError))
             return $"the ring GPADL does not split at page {request.DownstreamPageOffset}: {splitError}";
-        if (!EnsureGuestPorts(request.TargetVp))
+        if (!_transport.PrepareTarget(request.TargetVp))
             return $"no such target VP {request.TargetVp}";
         var incoming = new IncomingRing(ResolveRing(split.Upstream.Span));
         var outgoing = new OutgoingRing(ResolveRing(split.Downstream.Span));
@@ -131,6 +132,12 @@ public sealed partial class VmBusHost
             return "a ring index is misaligned or out of range";
         if (!_gpadls.TryMarkInUse(request.ChildRelId, request.RingGpadl, out var useError))
             return $"the ring GPADL cannot be used: {useError}";
+        var events = _transport.OpenEvents(offer);
+        if (events != HvStatus.Success)
+        {
+            _gpadls.Release(request.RingGpadl);
+            return $"the channel's event connection could not be made: {HvStatusNames.TlfsName(events)}";
+        }
         channel = new HostChannel(this, offer, request.RingGpadl, request.TargetVp, outgoing, incoming, CreateDevice(offer, incoming.DataSize));
         return null;
     }
@@ -140,8 +147,8 @@ public sealed partial class VmBusHost
     {
         var data = new Memory<byte>[pfns.Length - 1];
         for (var i = 1; i < pfns.Length; i++)
-            data[i - 1] = _guest.Memory.PageArray(pfns[i] * GuestMemory.PageSize);
-        return new RingMemory(_guest.Memory.PageArray(pfns[0] * GuestMemory.PageSize), data);
+            data[i - 1] = _transport.Memory.PageArray(pfns[i] * GuestMemory.PageSize);
+        return new RingMemory(_transport.Memory.PageArray(pfns[0] * GuestMemory.PageSize), data);
     }
 
     private HostDevice CreateDevice(VmBusOffer offer, int dataSize) =>
@@ -155,6 +162,7 @@ public sealed partial class VmBusHost
     {
         if (!_open.Remove(relId, out var channel))
             return false;
+        _transport.CloseEvents(channel.Offer);
         if (_gpadls.Release(channel.Gpadl))
             Send(ChannelMessages.WriteGpadlTorndown(_reply, channel.Gpadl));
         return true;

@@ -14,48 +14,37 @@ using HvCall.VmBus.Rings;
 namespace HvCall.Simulation.VmBus;
 
 /// <summary>
-/// The VMBus server of a host partition, speaking the protocol as Hyper-V and OpenVMM do to a Linux guest:
-/// version negotiation on message connection ids 4 and 1, offers and ALLOFFERS_DELIVERED (even with none),
-/// GPADLs, OPENCHANNEL over a ring GPADL, CLOSECHANNEL, GPADL teardown, UNLOAD; and behind each open channel a
-/// device (heartbeat, shutdown, echo) driven through the rings.
+/// A VMBus server, speaking the protocol as Hyper-V and OpenVMM do to a Linux guest: version negotiation,
+/// offers and ALLOFFERS_DELIVERED (even with none), GPADLs, OPENCHANNEL over a ring GPADL, CLOSECHANNEL, GPADL
+/// teardown, UNLOAD; and behind each open channel a device (heartbeat, shutdown, echo) driven through the rings.
+/// Where its messages and signals travel is its <see cref="IVmBusServerTransport"/>: host code on L0, or a nested
+/// root serving its own guests through the Direct hypercalls.
 /// </summary>
 /// <remarks>
-/// Host→guest messages go through a message port the host creates in the guest partition on SINT 2 of the VP
-/// named in INITIATE_CONTACT; a message that finds the port's 16 buffers in use waits in the host's outbox.
-/// Channel signals arrive on one host event port per channel, connected under the offer's connection id
-/// (relid | 0x2000, as OpenVMM builds it); host→guest interrupts set event flag relid on SINT 2 of the
-/// channel's target VP. Everything the guest writes is validated (vmbus-datapath.md §2, §3, §9); a malformed
-/// request is refused with a status or a closed channel and recorded in <see cref="Errors"/>, never thrown.
+/// Offers carry connection id relid | 0x2000 (OpenVMM's <c>ConnectionId::new</c> for VTL0, SINT 2); the transport
+/// listens on it only while the channel is open. Host→guest interrupts set event flag relid on SINT 2 of the
+/// channel's target VP. Everything the guest writes is validated (vmbus-datapath.md §2, §3, §9); a malformed request
+/// is refused with a status or a closed channel and recorded in <see cref="Errors"/>, never thrown. A reply the
+/// transport cannot take yet (buffers or slot busy) waits in the server's outbox.
 /// </remarks>
-public sealed partial class VmBusHost : IHostPortSink
+public sealed partial class VmBusHost
 {
-    /// <summary>The host's message port.</summary>
-    public const uint HostMessagePort = 1;
-    /// <summary>Base of the guest-side message port ids (plus the target VP).</summary>
-    public const uint GuestMessagePortBase = 0x100;
-    /// <summary>Base of the guest-side event port ids (plus the target VP).</summary>
-    public const uint GuestEventPortBase = 0x200;
     /// <summary>Base of channel connection ids (relid | SINT 2 &lt;&lt; 12).</summary>
     public const uint ChannelConnectionBase = 0x2000;
     /// <summary>The first heartbeat seq_num the host sends.</summary>
     public const ulong FirstHeartbeatSequence = 1;
 
-    private readonly HvHypervisor _hypervisor;
-    private readonly Partition _host;
-    private readonly Partition _guest;
+    private readonly IVmBusServerTransport _transport;
     private readonly Queue<byte[]> _outbox = new();
     private readonly List<VmBusOffer> _offers = [];
     private readonly Dictionary<uint, HostChannel> _open = [];
     private readonly List<HostChannel> _everOpened = [];
     private readonly List<string> _errors = [];
-    private readonly HashSet<uint> _guestPortsFor = [];
-    private readonly byte[] _received = new byte[HvMessage.Size];
     private readonly byte[] _reply = new byte[HvMessage.MaxPayloadSize];
     private GpadlTable _gpadls;
-    private Port? _messagePort;
     private uint _targetVp;
 
-    /// <summary>Creates the server and its ports and connections.</summary>
+    /// <summary>A server on L0's host partition for <paramref name="guest"/> (an <see cref="L0HostTransport"/>).</summary>
     /// <param name="hypervisor">The hypervisor (L0).</param>
     /// <param name="host">The host partition the server runs in.</param>
     /// <param name="guest">The partition it serves.</param>
@@ -65,29 +54,33 @@ public sealed partial class VmBusHost : IHostPortSink
     /// <exception cref="InvalidOperationException">A port or connection could not be made.</exception>
     public VmBusHost(HvHypervisor hypervisor, Partition host, Partition guest, ChannelWorkload? workload = null, uint maxVersion = 0x0005_0002,
         IReadOnlyList<(string Name, Guid Type)>? devices = null)
+        : this(new L0HostTransport(hypervisor, host, guest), workload, maxVersion, devices)
     {
-        ArgumentNullException.ThrowIfNull(hypervisor);
-        ArgumentNullException.ThrowIfNull(host);
-        ArgumentNullException.ThrowIfNull(guest);
-        _hypervisor = hypervisor;
-        _host = host;
-        _guest = guest;
+    }
+
+    /// <summary>A server over any transport.</summary>
+    /// <param name="transport">How it reaches the partition it serves.</param>
+    /// <param name="workload">What the devices do (heartbeat rounds).</param>
+    /// <param name="maxVersion">The newest protocol version it accepts.</param>
+    /// <param name="devices">The devices to offer (name, interface type), in relid order.</param>
+    public VmBusHost(IVmBusServerTransport transport, ChannelWorkload? workload = null, uint maxVersion = 0x0005_0002,
+        IReadOnlyList<(string Name, Guid Type)>? devices = null)
+    {
+        ArgumentNullException.ThrowIfNull(transport);
+        _transport = transport;
         Workload = workload ?? new ChannelWorkload();
         MaxVersion = maxVersion;
         _gpadls = NewGpadlTable();
-        Require(hypervisor.CreateHostPort(host, HostMessagePort, PortType.Message, this), "the message port");
-        Require(hypervisor.ConnectPort(guest, VmBusProtocol.MessageConnectionId4, host, HostMessagePort), "connection id 4");
-        Require(hypervisor.ConnectPort(guest, VmBusProtocol.MessageConnectionId, host, HostMessagePort), "connection id 1");
         uint relId = 1;
         foreach (var (_, type) in devices ?? VmBusDevices.Default)
         {
-            var offer = new VmBusOffer(type, InstanceGuid(relId), relId, ChannelConnectionBase | relId);
-            Require(hypervisor.CreateHostPort(host, offer.ConnectionId, PortType.Event, this), $"the event port of channel {relId}");
-            Require(hypervisor.ConnectPort(guest, offer.ConnectionId, host, offer.ConnectionId), $"the connection of channel {relId}");
-            _offers.Add(offer);
+            _offers.Add(new VmBusOffer(type, InstanceGuid(relId), relId, ChannelConnectionBase | relId));
             relId++;
         }
     }
+
+    /// <summary>How the server reaches its guest.</summary>
+    public IVmBusServerTransport Transport => _transport;
 
     /// <summary>What the devices do.</summary>
     public ChannelWorkload Workload { get; }
@@ -121,40 +114,46 @@ public sealed partial class VmBusHost : IHostPortSink
 
     internal void Fail(string error) => _errors.Add(error);
 
-    /// <inheritdoc/>
-    public void OnMessage(Port port) => _messagePort = port;
-
-    /// <inheritdoc/>
-    public void OnEvent(Port port, ushort flagNumber)
+    /// <summary>The transport hands over a control message the guest posted (its payload).</summary>
+    /// <param name="message">The VMBus message.</param>
+    public void Deliver(ReadOnlySpan<byte> message)
     {
-        ArgumentNullException.ThrowIfNull(port);
-        if (_open.TryGetValue(port.Id & ~ChannelConnectionBase, out var channel))
+        MessagesReceived++;
+        Handle(message);
+    }
+
+    /// <summary>The transport hands over a guest signal on channel <paramref name="relId"/>'s connection.</summary>
+    /// <param name="relId">The channel.</param>
+    public void Signalled(uint relId)
+    {
+        if (_open.TryGetValue(relId, out var channel))
         {
             channel.SignalsReceived++;
             channel.Awake = true;
         }
     }
 
-    /// <summary>The server's actor: each step handles the control messages received, runs the open channels' devices, and sends what it can.</summary>
+    /// <summary>The server's actor: one <see cref="Step"/> per scheduler step, forever (spawn it as a daemon).</summary>
     public IEnumerable<object?> Run()
     {
         while (true)
         {
-            while (_messagePort is { } port && port.TryReceive(_received))
-            {
-                MessagesReceived++;
-                Handle(HvMessage.Payload(_received));
-            }
-            foreach (var channel in _open.Values)
-                channel.Step();
-            Flush();
+            Step();
             yield return null;
         }
     }
 
-    /// <summary>Sets event flag <paramref name="flag"/> on SINT 2 of guest VP <paramref name="vp"/> (HvCallSignalEvent semantics).</summary>
-    internal HvStatus SignalGuest(uint vp, ushort flag) =>
-        _hypervisor.SignalEvent(_host, new HvConnectionId(GuestEventPortBase + vp), flag);
+    /// <summary>Takes what the transport received, runs the open channels' devices, and sends what it can.</summary>
+    public void Step()
+    {
+        _transport.Poll(this);
+        foreach (var channel in _open.Values)
+            channel.Step();
+        Flush();
+    }
+
+    /// <summary>Sets event flag <paramref name="flag"/> on SINT 2 of guest VP <paramref name="vp"/>.</summary>
+    internal HvStatus SignalGuest(uint vp, ushort flag) => _transport.Signal(vp, flag);
 
     private void Send(ReadOnlySpan<byte> message) => _outbox.Enqueue(message.ToArray());
 
@@ -162,8 +161,8 @@ public sealed partial class VmBusHost : IHostPortSink
     {
         while (_outbox.TryPeek(out var message))
         {
-            var status = _hypervisor.PostMessage(_host, new HvConnectionId(GuestMessagePortBase + _targetVp), VmBusProtocol.SynicMessageType, message);
-            if (status == HvStatus.InsufficientBuffers)
+            var status = _transport.Post(_targetVp, message);
+            if (status is HvStatus.InsufficientBuffers or HvStatus.ObjectInUse)
                 break;
             _outbox.Dequeue();
             if (status != HvStatus.Success)
@@ -171,26 +170,7 @@ public sealed partial class VmBusHost : IHostPortSink
         }
     }
 
-    private bool EnsureGuestPorts(uint targetVp)
-    {
-        if (_guestPortsFor.Contains(targetVp))
-            return true;
-        if (_hypervisor.CreatePort(_guest, GuestMessagePortBase + targetVp, PortType.Message, targetVp, VmBusProtocol.MessageSint) != HvStatus.Success ||
-            _hypervisor.CreatePort(_guest, GuestEventPortBase + targetVp, PortType.Event, targetVp, VmBusProtocol.MessageSint, 0, 2048) != HvStatus.Success ||
-            _hypervisor.ConnectPort(_host, GuestMessagePortBase + targetVp, _guest, GuestMessagePortBase + targetVp) != HvStatus.Success ||
-            _hypervisor.ConnectPort(_host, GuestEventPortBase + targetVp, _guest, GuestEventPortBase + targetVp) != HvStatus.Success)
-            return false;
-        _guestPortsFor.Add(targetVp);
-        return true;
-    }
-
-    private GpadlTable NewGpadlTable() => new(_guest.Memory.Size / GuestMemory.PageSize);
+    private GpadlTable NewGpadlTable() => new(_transport.Memory.Size / GuestMemory.PageSize);
 
     private static Guid InstanceGuid(uint relId) => new(relId, 0x5ab1, 0x4d1e, 0x9a, 0x55, 0x68, 0x76, 0x63, 0x61, 0x6c, 0x6c);
-
-    private static void Require(HvStatus status, string what)
-    {
-        if (status != HvStatus.Success)
-            throw new InvalidOperationException($"The VMBus host could not create {what}: {HvStatusNames.TlfsName(status)}.");
-    }
 }
