@@ -1,13 +1,12 @@
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
-using HvCall.Simulation.Machines;
 
 namespace HvCall.Benchmarks;
 
 /// <summary>
 /// VMBus data path, guest → host one way, per packet: 64- and 1024-byte in-band packets through a 16-page ring on
-/// the flat and the nested machine (<see cref="EchoChannelPair"/>). Each invocation is a burst of
-/// <see cref="Packets"/> packets; the mean is per packet. Ratio = nested / flat per packet size.
+/// the flat and the nested machine, and from an L2 guest to the nested root serving it (<see cref="EchoChannelPair"/>).
+/// Each invocation is a burst of <see cref="Packets"/> packets; the mean is per packet. Ratio = x / flat per packet size.
 /// </summary>
 [MemoryDiagnoser]
 [GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory, BenchmarkLogicalGroupRule.ByParams)]
@@ -19,6 +18,7 @@ public class EchoChannelBenchmarks
 
     private EchoChannelPair _flat = null!;
     private EchoChannelPair _nested = null!;
+    private EchoChannelPair _rootToL2 = null!;
 
     [Params(64, 1024)]
     public int PacketSize { get; set; }
@@ -26,8 +26,9 @@ public class EchoChannelBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _flat = new EchoChannelPair(Topology.Flat, PacketSize);
-        _nested = new EchoChannelPair(Topology.Nested, PacketSize);
+        _flat = new EchoChannelPair(EchoPath.Flat, PacketSize);
+        _nested = new EchoChannelPair(EchoPath.Nested, PacketSize);
+        _rootToL2 = new EchoChannelPair(EchoPath.RootToL2, PacketSize);
     }
 
     [Benchmark(Baseline = true, OperationsPerInvoke = Packets), BenchmarkCategory("guest to host")]
@@ -42,5 +43,12 @@ public class EchoChannelBenchmarks
     {
         _nested.Burst(Packets);
         return _nested.Received;
+    }
+
+    [Benchmark(OperationsPerInvoke = Packets), BenchmarkCategory("guest to host")]
+    public long L2GuestToRoot()
+    {
+        _rootToL2.Burst(Packets);
+        return _rootToL2.Received;
     }
 }

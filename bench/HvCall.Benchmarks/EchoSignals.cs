@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.IO;
-using HvCall.Simulation.Machines;
 
 namespace HvCall.Benchmarks;
 
@@ -13,17 +12,24 @@ internal static class EchoSignals
     {
         output.WriteLine("| machine | packet | packets | guest signals | host signals | guest signals / packet | all signals / packet |");
         output.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
-        foreach (var topology in new[] { Topology.Flat, Topology.Nested })
+        foreach (var path in new[] { EchoPath.Flat, EchoPath.Nested, EchoPath.RootToL2 })
         {
             foreach (var size in new[] { 64, 1024 })
             {
-                var pair = new EchoChannelPair(topology, size);
+                var pair = new EchoChannelPair(path, size);
                 pair.Burst(Packets);
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"| {(topology == Topology.Flat ? "flat" : "nested")} | {size} B | {pair.Received} | {pair.GuestSignals} | {pair.HostSignals} | " +
+                    $"| {Name(path)} | {size} B | {pair.Received} | {pair.GuestSignals} | {pair.HostSignals} | " +
                     $"{(double)pair.GuestSignals / pair.Received:0.00000} | {(double)(pair.GuestSignals + pair.HostSignals) / pair.Received:0.00000} |"));
             }
         }
         return 0;
     }
+
+    private static string Name(EchoPath path) => path switch
+    {
+        EchoPath.Flat => "flat guest → L0",
+        EchoPath.Nested => "nested root → L0",
+        _ => "L2 guest → nested root",
+    };
 }
