@@ -104,8 +104,26 @@ internal static class SimulateText
                 counts[index]++;
             }
         }
-        var rows = new List<IReadOnlyList<string>>();
+        // Partitions in the order they first issued a call, codes ascending within each, then the first-seen order.
+        var partitions = new List<string>();
+        foreach (var group in groups)
+        {
+            if (!partitions.Contains(group.Partition))
+                partitions.Add(group.Partition);
+        }
+        var order = new List<int>(groups.Count);
         for (var i = 0; i < groups.Count; i++)
+            order.Add(i);
+        order.Sort((a, b) =>
+        {
+            var byPartition = partitions.IndexOf(groups[a].Partition).CompareTo(partitions.IndexOf(groups[b].Partition));
+            if (byPartition != 0)
+                return byPartition;
+            var byCode = groups[a].Code.Value.CompareTo(groups[b].Code.Value);
+            return byCode != 0 ? byCode : a.CompareTo(b);
+        });
+        var rows = new List<IReadOnlyList<string>>();
+        foreach (var i in order)
         {
             var (partition, code, layer, flags, status) = groups[i];
             rows.Add([partition, $"0x{code.Value:X4} {code}", layer, flags, HvStatusNames.TlfsName(status), Number(counts[i])]);
