@@ -64,7 +64,9 @@ internal static class SimulateCommand
                 Routing = parseResult.GetValue(routing) == "none" ? RoutingMode.None : RoutingMode.Auto,
                 VpCount = parseResult.GetValue(vps) ?? 1,
                 Seed = parseResult.GetValue(seed) ?? 1,
-                L2Guests = parseResult.GetValue(l2Guests) is { } count ? (int)System.Math.Min(count, int.MaxValue) : null,
+                L2Guests = parseResult.GetValue(l2Guests) is { } count
+                    ? count <= MachineOptions.MaxL2Guests ? (int)count : throw new CliUsageException($"A nested machine has 0 to {MachineOptions.MaxL2Guests} L2 guests, not {count}.")
+                    : null,
             };
             var chosen = parseResult.GetValue(scenario) switch
             {

@@ -81,8 +81,9 @@ public sealed record SimulationReport
     }
 
     /// <summary>
-    /// True when VMBus connected, every channel a driver exists for opened and closed cleanly, the devices did their
-    /// work, VMBus unloaded, and the same holds for every L2 guest.
+    /// True when VMBus connected and unloaded for our guest code and for every L2 guest, and nothing recorded an
+    /// error: a channel that failed to open or close, a device whose traffic went wrong (a lost or corrupted echo, a
+    /// wrong heartbeat answer, a timeout) and a host that refused guest input all record one.
     /// </summary>
     public bool Succeeded
     {

@@ -28,6 +28,8 @@ public static class VmBusBringUp
         workload ??= new ChannelWorkload();
         if (workload.Validate() is { } problem)
             throw new ArgumentException(problem);
+        if (scenario == Scenario.NaiveRoot && options.L2GuestCount == 0)
+            throw new ArgumentException("The naive-root scenario needs L2 guests for the root to serve (the nested topology with at least one).");
         if (scenario == Scenario.RoutingNone)
             options = options with { Routing = RoutingMode.None };
         return Run(Machine.Build(options), workload, scenario);
