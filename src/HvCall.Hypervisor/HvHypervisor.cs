@@ -92,8 +92,16 @@ public sealed partial class HvHypervisor
     /// <param name="partition">The partition, when found.</param>
     public bool TryGetPartition(ulong id, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Partition? partition)
     {
-        partition = _partitions.Find(p => p.Id == id);
-        return partition is not null;
+        foreach (var candidate in _partitions)
+        {
+            if (candidate.Id == id)
+            {
+                partition = candidate;
+                return true;
+            }
+        }
+        partition = null;
+        return false;
     }
 
     /// <summary>
