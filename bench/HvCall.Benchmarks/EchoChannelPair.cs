@@ -75,7 +75,7 @@ internal sealed class EchoChannelPair : IHostPortSink
                 !root.Synic.TryWriteNonNested(SynicRegisters.Sint(2), SintRegister.Unmasked(0xF3).Value) ||
                 !root.Synic.TryWriteNonNested(SynicRegister.Scontrol, 1))
                 throw new InvalidOperationException("Benchmark setup: enabling the root's L1 SynIC failed.");
-            _rootEventFlags = _machine.Guest.Memory.PageArray(l1Flags);
+            _rootEventFlags = _machine.Guest.Memory.Page(l1Flags);
             Require(_root.CreatePort(HvRegisterName.PartitionSelf, RootEventPort, _guestId, HvPortInfo.Event(2, 0, RelId, 1)).Status);
             Require(_root.ConnectPort(_guestId, ChannelConnection, HvRegisterName.PartitionSelf, RootEventPort, HvPortType.Event).Status);
             hostView = system.Partition.Memory;
@@ -98,12 +98,12 @@ internal sealed class EchoChannelPair : IHostPortSink
         for (var i = 1; i < RingPages; i++)
         {
             guestData[i - 1] = pages[i].Memory;
-            hostData[i - 1] = hostView.PageArray(pages[i].Pfn * GuestMemory.PageSize);
+            hostData[i - 1] = hostView.Page(pages[i].Pfn * GuestMemory.PageSize);
         }
         var guestRing = new RingMemory(pages[0].Memory, guestData);
         new RingControl(guestRing).InitializeAsGuest();
         _guestOut = new OutgoingRing(guestRing);
-        _hostIn = new IncomingRing(new RingMemory(hostView.PageArray(pages[0].Pfn * GuestMemory.PageSize), hostData));
+        _hostIn = new IncomingRing(new RingMemory(hostView.Page(pages[0].Pfn * GuestMemory.PageSize), hostData));
         _hostIn.InitializeAsHost();
         _hostAwake = true;
         _payload = new byte[packetSize];

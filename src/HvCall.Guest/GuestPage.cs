@@ -71,6 +71,13 @@ public sealed unsafe class NativeGuestPage : GuestPage
         Gpa = gpa;
     }
 
+    /// <summary>Wraps the 4096 bytes at <paramref name="address"/> as the page at <paramref name="gpa"/>.</summary>
+    /// <param name="address">The page's virtual address in this process, such as a simulated partition's memory base plus the GPA; must stay valid while in use.</param>
+    /// <param name="gpa">The page-aligned guest physical address.</param>
+    public NativeGuestPage(nint address, ulong gpa) : this((byte*)address, gpa)
+    {
+    }
+
     /// <inheritdoc/>
     public override ulong Gpa { get; }
 

@@ -56,9 +56,9 @@ public sealed class GuestPageAllocator
         for (var i = 0; i < destination.Length; i++)
         {
             var gpa = _order[_next++];
-            var bytes = _memory.PageArray(gpa);
-            Array.Clear(bytes);
-            destination[i] = new AllocatedPage(gpa, bytes);
+            var page = _memory.Page(gpa);
+            page.Span.Clear();
+            destination[i] = new AllocatedPage(gpa, page);
         }
         return true;
     }

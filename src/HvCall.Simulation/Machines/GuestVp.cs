@@ -45,5 +45,11 @@ public sealed class GuestVp
     /// <summary>The SynIC event flags page the guest sets up.</summary>
     public GuestPage EventFlagsPage { get; }
 
-    private static ManagedGuestPage Page(Hypervisor.Memory.GuestMemory memory, ulong gpa) => new(memory.PageArray(gpa), gpa);
+    // Guest memory is one native range, so a guest page is its base plus the GPA (the guest's virt_to_phys inverse).
+    private static NativeGuestPage Page(Hypervisor.Memory.GuestMemory memory, ulong gpa)
+    {
+        if (!memory.Contains(gpa, GuestPage.Size))
+            throw new System.ArgumentOutOfRangeException(nameof(gpa), $"GPA 0x{gpa:X} is outside the partition.");
+        return new(memory.BaseAddress + (nint)gpa, gpa);
+    }
 }

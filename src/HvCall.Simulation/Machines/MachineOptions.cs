@@ -59,8 +59,8 @@ public sealed record MachineOptions
             return $"A nested machine has 0 to {MaxL2Guests} L2 guests, not {L2Guests}.";
         if (VpCount is < 1 or > 64)
             return $"A partition has 1 to 64 virtual processors, not {VpCount}.";
-        if (MemorySize < MinimumMemory || MemorySize % 4096 != 0)
-            return $"Guest memory must be a multiple of 4096 bytes and at least {MinimumMemory >> 20} MiB.";
+        if (MemorySize < MinimumMemory || MemorySize % 4096 != 0 || MemorySize > Hypervisor.Memory.GuestMemory.MaxSize)
+            return $"Guest memory must be a multiple of 4096 bytes, at least {MinimumMemory >> 20} MiB and at most {Hypervisor.Memory.GuestMemory.MaxSize >> 30} GiB.";
         return null;
     }
 

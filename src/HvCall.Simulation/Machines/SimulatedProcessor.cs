@@ -78,20 +78,7 @@ public sealed class SimulatedProcessor : IHypercallInstruction, IMsrInstructions
     public bool TryWrite(uint msr, ulong value) => _hypervisor.WriteMsr(_vp, msr, value) == VpFault.None;
 
     /// <inheritdoc/>
-    public CpuidResult Query(uint leaf, uint subleaf = 0)
-    {
-        var partition = _vp.Partition;
-        return leaf switch
-        {
-            HvCpuid.VendorAndMaxLeaf => new(HvCpuid.NestedVirtualizationFeatures, 0x7263_694D, 0x666F_736F, 0x7648_2074),
-            HvCpuid.Interface => new(HvCpuid.InterfaceSignature, 0, 0, 0),
-            HvCpuid.Features => new((uint)partition.Privileges, (uint)((ulong)partition.Privileges >> 32), 0,
-                HvCpuid.XmmHypercallInputEdx | HvCpuid.XmmHypercallOutputEdx),
-            HvCpuid.EnlightenmentInfo => new(
-                partition.IsRoot && _hypervisor.Parent is not null ? HvCpuid.NestedHypervisorEax : 0, 0xFFFF_FFFF, 0, 0),
-            _ => default,
-        };
-    }
+    public CpuidResult Query(uint leaf, uint subleaf = 0) => _hypervisor.Cpuid(_vp, leaf, subleaf);
 
     private void Load(ReadOnlySpan<ulong> block)
     {

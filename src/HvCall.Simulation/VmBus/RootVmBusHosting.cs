@@ -50,8 +50,8 @@ public sealed class RootVmBusHosting
             throw new ArgumentException("The root's SINT 2 event flags hold the channels of at most 32 guests.", nameof(children));
         _vp = root.Vps[0];
         var memory = root.Partition.Memory;
-        _messagePage = memory.PageArray(GuestLayout.L1MessagePage(_vp.Index));
-        _eventFlagsPage = memory.PageArray(GuestLayout.L1EventFlagsPage(_vp.Index));
+        _messagePage = memory.Page(GuestLayout.L1MessagePage(_vp.Index));
+        _eventFlagsPage = memory.Page(GuestLayout.L1EventFlagsPage(_vp.Index));
         for (var i = 0; i < children.Count; i++)
         {
             var transport = new RootServerTransport(_vp.Hypercalls, children[i].Partition, i, callSites);

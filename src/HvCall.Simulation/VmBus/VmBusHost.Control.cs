@@ -147,8 +147,8 @@ public sealed partial class VmBusHost
     {
         var data = new Memory<byte>[pfns.Length - 1];
         for (var i = 1; i < pfns.Length; i++)
-            data[i - 1] = _transport.Memory.PageArray(pfns[i] * GuestMemory.PageSize);
-        return new RingMemory(_transport.Memory.PageArray(pfns[0] * GuestMemory.PageSize), data);
+            data[i - 1] = _transport.Memory.Page(pfns[i] * GuestMemory.PageSize);
+        return new RingMemory(_transport.Memory.Page(pfns[0] * GuestMemory.PageSize), data);
     }
 
     private HostDevice CreateDevice(VmBusOffer offer, int dataSize) =>

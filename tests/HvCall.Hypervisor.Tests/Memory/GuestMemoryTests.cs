@@ -67,16 +67,21 @@ public sealed class GuestMemoryTests
     }
 
     [Fact]
-    public void Pages_are_allocated_only_when_written()
+    public void Memory_is_one_zeroed_range_and_touched_pages_are_counted()
     {
-        var memory = new GuestMemory(1UL << 40); // 1 TiB of address space, nothing resident
+        var memory = new GuestMemory(Size);
+        Assert.Equal(0, memory.BaseAddress % Page); // GPA 0 is page aligned in host memory
         Assert.Equal(0, memory.ResidentPages);
-        Assert.True(memory.TryRead((1UL << 39) + 12, new byte[64]));
-        Assert.Equal(0, memory.ResidentPages);
-        Assert.True(memory.TryWrite((1UL << 40) - 8, new byte[] { 1, 2, 3, 4, 5, 6, 7, 8 }));
+        Assert.True(memory.TryRead(Size / 2 + 12, new byte[64]));
+        Assert.Equal(0, memory.ResidentPages); // reading touches nothing
+        Assert.True(memory.TryWrite(Size - 8, new byte[] { 1, 2, 3, 4, 5, 6, 7, 8 }));
         Assert.Equal(1, memory.ResidentPages);
         Assert.True(memory.TryWrite(Page - 4, new byte[8])); // two pages
         Assert.Equal(3, memory.ResidentPages);
+        // The same bytes through the native range: GPA g is BaseAddress + g.
+        var tail = new byte[8];
+        System.Runtime.InteropServices.Marshal.Copy(memory.BaseAddress + (nint)(Size - 8), tail, 0, 8);
+        Assert.Equal(new byte[] { 1, 2, 3, 4, 5, 6, 7, 8 }, tail);
     }
 
     [Fact]
@@ -100,18 +105,20 @@ public sealed class GuestMemoryTests
     [InlineData(0UL)]
     [InlineData(100UL)]
     [InlineData(4097UL)]
+    [InlineData((16UL << 30) + 4096)]
     public void Size_must_be_a_positive_multiple_of_the_page(ulong size) =>
         Assert.Throws<ArgumentOutOfRangeException>(() => new GuestMemory(size));
 
     [Fact]
-    public void Page_array_is_the_backing_store_and_outside_is_host_misuse()
+    public void Page_is_the_backing_store_and_outside_is_host_misuse()
     {
         var memory = new GuestMemory(Size);
-        var page = memory.PageArray(2 * Page + 100);
+        var page = memory.Page(2 * Page + 100).Span;
+        Assert.Equal(Page, page.Length);
         page[5] = 0x42;
         var b = new byte[1];
         Assert.True(memory.TryRead(2 * Page + 5, b));
         Assert.Equal(0x42, b[0]);
-        Assert.Throws<ArgumentOutOfRangeException>(() => memory.PageArray(Size));
+        Assert.Throws<ArgumentOutOfRangeException>(() => memory.Page(Size));
     }
 }

@@ -69,7 +69,7 @@ internal sealed class GuestCpu : IHypercallInstruction
         var memory = vp.Partition.Memory;
         var input = TestMachine.InputPage(vp);
         var output = TestMachine.OutputPage(vp);
-        var pages = new HypercallPages(new ManagedGuestPage(memory.PageArray(input), input), new ManagedGuestPage(memory.PageArray(output), output));
+        var pages = new HypercallPages(new NativeGuestPage(memory.BaseAddress + (nint)input, input), new NativeGuestPage(memory.BaseAddress + (nint)output, output));
         return new Hypercalls(cpu, routing ?? NestedRouting.None, pages);
     }
 }
