@@ -1,3 +1,4 @@
+using HvCall.Simulation.Text;
 using System.Globalization;
 using FsCheck;
 using FsCheck.Fluent;

@@ -1,3 +1,4 @@
+using HvCall.Simulation.Text;
 using System.CommandLine;
 using System.IO;
 using HvCall.Abi;

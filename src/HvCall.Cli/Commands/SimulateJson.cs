@@ -48,7 +48,7 @@ internal static class SimulateJson
         writer.WriteNumber("eventsReceived", report.InterruptsReceived);
         writer.WriteStartArray("hypercalls");
         foreach (var call in report.Hypercalls)
-            WriteCall(writer, call);
+            HypercallTraceJson.Write(writer, call);
         writer.WriteEndArray();
         writer.WriteNumber("failures", report.Failures);
         writer.WriteStartArray("errors");
@@ -95,25 +95,6 @@ internal static class SimulateJson
         writer.WriteNumber("packetsReceived", channel.PacketsReceived);
         writer.WriteNumber("signalsSent", channel.SignalsSent);
         writer.WriteNumber("interruptsReceived", channel.InterruptsReceived);
-        writer.WriteEndObject();
-    }
-
-    private static void WriteCall(Utf8JsonWriter writer, HypercallTraceEntry call)
-    {
-        writer.WriteStartObject();
-        writer.WriteNumber("timeNs", call.Time);
-        writer.WriteString("partition", call.Partition);
-        writer.WriteNumber("vp", call.Vp);
-        writer.WriteString("handledBy", call.HandledBy);
-        writer.WriteNumber("code", call.Control.Code.Value);
-        writer.WriteString("name", call.Control.Code.ToString());
-        writer.WriteNumber("control", call.Control.Value);
-        writer.WriteBoolean("fast", call.Control.IsFast);
-        writer.WriteNumber("repCount", call.Control.RepCount);
-        writer.WriteBoolean("nested", call.Control.IsNested);
-        writer.WriteNumber("status", (ushort)call.Result.Status);
-        writer.WriteString("statusName", HvStatusNames.TlfsName(call.Result.Status));
-        writer.WriteNumber("repsCompleted", call.Result.RepsCompleted);
         writer.WriteEndObject();
     }
 }

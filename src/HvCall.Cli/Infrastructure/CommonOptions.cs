@@ -1,3 +1,4 @@
+using HvCall.Simulation.Text;
 using System.CommandLine;
 using HvCall.Abi;
 using HvCall.Simulation.Machines;

@@ -1,14 +1,14 @@
 using System;
 using System.Diagnostics.CodeAnalysis;
 
-namespace HvCall.Cli.Infrastructure;
+namespace HvCall.Simulation.Text;
 
 /// <summary>
-/// Parses the unsigned 64-bit numbers hvcall accepts on the command line: decimal (<c>92</c>) or hex
+/// Parses the unsigned 64-bit numbers HvCall accepts on the command line and in option strings: decimal (<c>92</c>) or hex
 /// with a <c>0x</c>/<c>0X</c> prefix (<c>0x5C</c>, digits in either case). Underscores may separate
 /// digits (<c>0x1_0000_005D</c>). Signs, spaces and other prefixes are rejected.
 /// </summary>
-internal static class NumberParser
+public static class NumberParser
 {
     /// <summary>Parses <paramref name="text"/> over the full 64-bit range.</summary>
     /// <param name="text">The command-line token.</param>
