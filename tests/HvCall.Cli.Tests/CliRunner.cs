@@ -14,15 +14,40 @@ internal sealed record CliRun(int ExitCode, string Stdout, string Stderr)
     public JsonDocument Json() => JsonDocument.Parse(Stdout);
 }
 
-/// <summary>Runs hvcall in-process through <see cref="Cli.Run(string[], System.IO.TextWriter, System.IO.TextWriter)"/>.</summary>
+/// <summary>
+/// Runs hvcall in-process through <see cref="Cli.Run(string[], System.IO.TextWriter, System.IO.TextWriter)"/>, or,
+/// when the environment variable <c>HVCALL_CLI</c> names an executable (the NativeAOT hvcall), as that process: the
+/// same tests then check that the native tool behaves exactly as the JIT one.
+/// </summary>
 internal static class CliRunner
 {
+    private static readonly string? External = Environment.GetEnvironmentVariable("HVCALL_CLI") is { Length: > 0 } path ? path : null;
+
     public static CliRun Run(params string[] args)
     {
+        if (External is { } executable)
+            return RunProcess(executable, args);
         using var stdout = new StringWriter();
         using var stderr = new StringWriter();
         var exitCode = Cli.Run(args, stdout, stderr);
         return new CliRun(exitCode, stdout.ToString(), stderr.ToString());
+    }
+
+    private static CliRun RunProcess(string executable, string[] args)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo(executable)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in args)
+            start.ArgumentList.Add(arg);
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        var stdout = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        return new CliRun(process.ExitCode, stdout, stderr.Result);
     }
 
     /// <summary>Runs and asserts success with nothing on stderr.</summary>
