@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using HvCall.Guest;
 using HvCall.Simulation.Machines;
@@ -13,11 +14,19 @@ namespace HvCall.Native;
 internal static unsafe class Exports
 {
     private const int AbiVersion = 1;
+    private const int FastQwords = 14;
+    private const ulong SetVpRegisters = 0x51;
+
+    // What hvcall_bind_vp bound the calling thread to.
+    private sealed class Binding(NativeMachine machine, SimulatedProcessor processor)
+    {
+        public NativeMachine Machine { get; } = machine;
+        public SimulatedProcessor Processor { get; } = processor;
+        public bool X64 { get; } = processor.Architecture == HvCall.Abi.HvArchitecture.X64;
+    }
 
     [ThreadStatic]
-    private static NativeMachine? t_machine;
-    [ThreadStatic]
-    private static uint t_vp;
+    private static Binding? t_binding;
 
     [UnmanagedCallersOnly(EntryPoint = "hvcall_abi_version")]
     public static int AbiVersionExport() => AbiVersion;
@@ -79,8 +88,7 @@ internal static unsafe class Exports
             return NativeErrors.Fail(NativeErrors.Argument, "hvcall_bind_vp: not a machine.");
         if (machine.Processor(vp) is null)
             return NativeErrors.Fail(NativeErrors.Vp, $"hvcall_bind_vp: the guest partition has {machine.Guest.Vps.Count} VP(s); there is no VP {vp}.");
-        t_machine = machine;
-        t_vp = vp;
+        t_binding = new Binding(machine, machine.Processor(vp)!);
         return NativeErrors.Ok;
     }
 
@@ -126,8 +134,11 @@ internal static unsafe class Exports
     [UnmanagedCallersOnly(EntryPoint = "hvcall_hypercall")]
     public static ulong Hypercall(ulong control, ulong input, ulong output)
     {
-        Span<ulong> block = [input, output, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
-        return Issue("hvcall_hypercall", control, block, x64: true);
+        var registers = default(HypercallRegisters);
+        registers[HypercallRegisters.Control] = control;
+        registers[HypercallRegisters.Input] = input;
+        registers[HypercallRegisters.Output] = output;
+        return Issue("hvcall_hypercall", ref registers, x64: true);
     }
 
     [UnmanagedCallersOnly(EntryPoint = "hvcall_hypercall_fast")]
@@ -135,7 +146,14 @@ internal static unsafe class Exports
     {
         if (block == null)
             return NativeErrors.AsResult(NativeErrors.Fail(NativeErrors.Argument, "hvcall_hypercall_fast: block is NULL."));
-        return Issue("hvcall_hypercall_fast", control, new Span<ulong>(block, 14), x64: true);
+        var registers = default(HypercallRegisters);
+        var span = HypercallRegisters.AsSpan(ref registers);
+        span[HypercallRegisters.Control] = control;
+        var fast = new Span<ulong>(block, FastQwords);
+        fast.CopyTo(span[HypercallRegisters.FastBlock..]);
+        var result = Issue("hvcall_hypercall_fast", ref registers, x64: true);
+        span.Slice(HypercallRegisters.FastBlock, FastQwords).CopyTo(fast);
+        return result;
     }
 
     [UnmanagedCallersOnly(EntryPoint = "hvcall_hypercall_arm64")]
@@ -143,13 +161,24 @@ internal static unsafe class Exports
     {
         if (x == null)
             return NativeErrors.AsResult(NativeErrors.Fail(NativeErrors.Argument, "hvcall_hypercall_arm64: x is NULL."));
-        return Issue("hvcall_hypercall_arm64", x[1], new Span<ulong>(x, HypercallRegisters.Count), x64: false);
+        var registers = default(HypercallRegisters);
+        var span = HypercallRegisters.AsSpan(ref registers);
+        var block = new Span<ulong>(x, HypercallRegisters.Count);
+        block.CopyTo(span);
+        var result = Issue("hvcall_hypercall_arm64", ref registers, x64: false);
+        if (result == span[HypercallRegisters.Result])
+            span.CopyTo(block);
+        return result;
     }
 
-    /// <summary>The code of the hypercall page calls this with the caller's RCX, RDX, R8 and XMM0–XMM5 (15 qwords).</summary>
+    /// <summary>
+    /// The code of the hypercall page calls this with a register block it built on its stack in the layout of
+    /// <see cref="HypercallRegisters"/>: slot 0 for RAX, RCX (control), RDX, R8, XMM0–XMM5; the hypercall runs on it in
+    /// place and the page restores XMM0–XMM5 from it.
+    /// </summary>
     [UnmanagedCallersOnly]
     public static ulong HypercallPageEntry(ulong* block) =>
-        Issue("the hypercall page", block[0], new Span<ulong>(block + 1, 14), x64: true);
+        Issue("the hypercall page", ref Unsafe.AsRef<HypercallRegisters>(block), x64: true);
 
     [UnmanagedCallersOnly(EntryPoint = "hvcall_run")]
     public static int Run(nint handle, uint steps) =>
@@ -192,39 +221,25 @@ internal static unsafe class Exports
     [UnmanagedCallersOnly(EntryPoint = "hvcall_free")]
     public static void Free(void* p) => NativeMemory.Free(p);
 
-    // One hypercall on the bound VP: the block is RDX, R8, XMM0-XMM5 (x64) or X0-X17 (ARM64), updated in place.
-    private static ulong Issue(string what, ulong control, Span<ulong> block, bool x64)
+    // One hypercall on the bound VP, in place on its register block; the HYPERCALL MSR is followed after
+    // HvCallSetVpRegisters, the one call that can change the guest OS id on x64.
+    private static ulong Issue(string what, ref HypercallRegisters registers, bool x64)
     {
-        var machine = t_machine;
-        if (machine is null)
+        if (t_binding is not { } binding)
             return NativeErrors.AsResult(NativeErrors.Fail(NativeErrors.NotBound, $"{what}: this thread is bound to no VP (hvcall_bind_vp)."));
-        lock (machine.Lock)
+        var machine = binding.Machine;
+        using (machine.Lock.EnterScope())
         {
             try
             {
                 if (machine.Destroyed)
                     return NativeErrors.AsResult(NativeErrors.Fail(NativeErrors.State, $"{what}: the machine was destroyed."));
-                var processor = machine.Processor(t_vp)!;
-                if ((processor.Architecture == HvCall.Abi.HvArchitecture.X64) != x64)
-                    return NativeErrors.AsResult(NativeErrors.Fail(NativeErrors.Architecture, $"{what}: the bound VP is {processor.Architecture}."));
-                var registers = default(HypercallRegisters);
-                var span = HypercallRegisters.AsSpan(ref registers);
-                if (x64)
-                {
-                    span[HypercallRegisters.Control] = control;
-                    block.CopyTo(span[HypercallRegisters.FastBlock..]);
-                }
-                else
-                {
-                    block.CopyTo(span);
-                }
-                processor.Execute(ref registers);
-                machine.FollowHypercallMsr();
-                if (x64)
-                    span.Slice(HypercallRegisters.FastBlock, block.Length).CopyTo(block);
-                else
-                    span.CopyTo(block);
-                return span[HypercallRegisters.Result];
+                if (binding.X64 != x64)
+                    return NativeErrors.AsResult(NativeErrors.Fail(NativeErrors.Architecture, $"{what}: the bound VP is {binding.Processor.Architecture}."));
+                binding.Processor.Execute(ref registers);
+                if ((registers[HypercallRegisters.Control] & 0xFFFF) == SetVpRegisters)
+                    machine.FollowHypercallMsr();
+                return registers[HypercallRegisters.Result];
             }
             catch (HvGuestException e)
             {
@@ -245,16 +260,17 @@ internal static unsafe class Exports
 
     private static int OnBoundVp(string what, Func<NativeMachine, SimulatedProcessor, int> action)
     {
-        var machine = t_machine;
-        if (machine is null)
+        if (t_binding is not { } binding)
             return NativeErrors.Fail(NativeErrors.NotBound, $"{what}: this thread is bound to no VP (hvcall_bind_vp).");
+        var machine = binding.Machine;
         lock (machine.Lock)
         {
             try
             {
-                return machine.Destroyed
-                    ? NativeErrors.Fail(NativeErrors.State, $"{what}: the machine was destroyed.")
-                    : action(machine, machine.Processor(t_vp)!);
+                if (machine.Destroyed)
+                    return NativeErrors.Fail(NativeErrors.State, $"{what}: the machine was destroyed.");
+                machine.FollowHypercallMsr();
+                return action(machine, binding.Processor);
             }
             catch (Exception e)
             {
@@ -271,7 +287,10 @@ internal static unsafe class Exports
         {
             try
             {
-                return machine.Destroyed ? NativeErrors.Fail(NativeErrors.State, $"{what}: the machine was destroyed.") : action(machine);
+                if (machine.Destroyed)
+                    return NativeErrors.Fail(NativeErrors.State, $"{what}: the machine was destroyed.");
+                machine.FollowHypercallMsr();
+                return action(machine);
             }
             catch (Exception e)
             {

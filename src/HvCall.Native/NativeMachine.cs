@@ -31,7 +31,7 @@ internal sealed unsafe class NativeMachine
     }
 
     /// <summary>Serialises every call into the machine.</summary>
-    public object Lock { get; } = new();
+    public System.Threading.Lock Lock { get; } = new();
 
     /// <summary>The simulated machine.</summary>
     public Machine Machine { get; }

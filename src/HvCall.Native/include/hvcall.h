@@ -57,6 +57,7 @@ int hvcall_abi_version(void);
 /*
  * Creates a machine.  options: "key=value" pairs separated by commas, with the names and values of
  * `hvcall simulate`: topology=nested|flat, arch=x64|arm64, vps=N, memory=BYTES, seed=S, l2-guests=N
+ * and trace=on|off (record every hypercall for hvcall_trace_json; on by default; turn it off for long loops)
  * (numbers in decimal or 0x hex, underscores allowed).  NULL or "" gives the defaults of `simulate`
  * (nested, x64, 1 VP, 64 MiB, seed 1).  On success *machine is set and 0 returned.
  */

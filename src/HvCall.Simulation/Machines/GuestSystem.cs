@@ -16,7 +16,7 @@ public sealed class GuestSystem
 
     // The guest's early init: discover nesting through CPUID on the boot VP, build both routing tables once,
     // then give every VP its issuing functions and SynIC access.
-    internal GuestSystem(Partition partition, RoutingMode mode, HypercallTrace trace, VirtualClock clock, ulong seed)
+    internal GuestSystem(Partition partition, RoutingMode mode, HypercallTrace? trace, VirtualClock clock, ulong seed)
     {
         Partition = partition;
         var processors = new List<SimulatedProcessor>();

@@ -46,12 +46,13 @@ public sealed class Machine
                 options.Privileges ?? PartitionConfiguration.RootDefault) { IsRoot = true, SharedMemory = L1Vm.Memory });
             VmBusPartition = L1Vm;
         }
-        Primary = new GuestSystem(Guest, options.Routing, Trace, Scheduler.Clock, options.Seed);
+        var trace = options.Trace ? Trace : null;
+        Primary = new GuestSystem(Guest, options.Routing, trace, Scheduler.Clock, options.Seed);
         for (var i = 0; i < options.L2GuestCount; i++)
         {
             var child = L1!.CreatePartition(new PartitionConfiguration($"l2-guest-{i}", HvArchitecture.X64, options.VpCount, options.MemorySize,
                 PartitionConfiguration.GuestDefault));
-            _l2Guests.Add(new GuestSystem(child, RoutingMode.Auto, Trace, Scheduler.Clock, options.Seed + 1 + (ulong)i));
+            _l2Guests.Add(new GuestSystem(child, RoutingMode.Auto, trace, Scheduler.Clock, options.Seed + 1 + (ulong)i));
         }
     }
 
@@ -82,7 +83,7 @@ public sealed class Machine
     /// <summary>The deterministic scheduler.</summary>
     public Scheduler Scheduler { get; }
 
-    /// <summary>Every hypercall the guest code issued.</summary>
+    /// <summary>Every hypercall the guest code issued (empty when <see cref="MachineOptions.Trace"/> is off).</summary>
     public HypercallTrace Trace { get; } = new();
 
     /// <summary>Guest code's view of <see cref="Guest"/>: the flat guest, or the nested root.</summary>

@@ -45,6 +45,8 @@ public sealed record MachineOptions
     public int L2GuestCount => L2Guests ?? (Topology == Topology.Nested ? 1 : 0);
     /// <summary>The most L2 guests a machine may have.</summary>
     public const int MaxL2Guests = 16;
+    /// <summary>Whether the machine records every hypercall guest code issues (on by default; benchmarks and long native runs turn it off).</summary>
+    public bool Trace { get; init; } = true;
     /// <summary>Reps a hypervisor completes before continuing a rep call.</summary>
     public int RepsPerTimeSlice { get; init; } = 16;
 

@@ -8,7 +8,7 @@ namespace HvCall.Simulation.Text;
 /// <summary>
 /// Machine options as text: <c>key=value</c> pairs separated by commas, with the names and values of
 /// <c>hvcall simulate</c>: <c>topology=nested|flat</c>, <c>arch=x64|arm64</c>, <c>vps=N</c>, <c>memory=BYTES</c>,
-/// <c>seed=S</c>, <c>l2-guests=N</c>. Numbers take <see cref="NumberParser"/>'s syntax; names and values are matched
+/// <c>seed=S</c>, <c>l2-guests=N</c>, and <c>trace=on|off</c> (whether hypercalls are recorded; on by default). Numbers take <see cref="NumberParser"/>'s syntax; names and values are matched
 /// case-insensitively. An empty text gives the defaults of <c>hvcall simulate</c> (nested, x64, one VP).
 /// </summary>
 public static class MachineOptionsText
@@ -28,7 +28,7 @@ public static class MachineOptionsText
             var equals = part.IndexOf('=', StringComparison.Ordinal);
             if (equals <= 0)
             {
-                error = $"'{part}' is not key=value (keys: topology, arch, vps, memory, seed, l2-guests).";
+                error = $"'{part}' is not key=value (keys: topology, arch, vps, memory, seed, l2-guests, trace).";
                 return false;
             }
             var key = part[..equals].Trim().ToLowerInvariant();
@@ -52,6 +52,11 @@ public static class MachineOptionsText
                 if (!TryChoose(value, "flat", "nested", out var nested, out error))
                     return false;
                 options = options with { Topology = nested ? Topology.Nested : Topology.Flat };
+                return true;
+            case "trace":
+                if (!TryChoose(value, "off", "on", out var on, out error))
+                    return false;
+                options = options with { Trace = on };
                 return true;
             case "arch":
                 if (!TryChoose(value, "x64", "arm64", out var arm64, out error))
@@ -78,7 +83,7 @@ public static class MachineOptionsText
                 };
                 return true;
             default:
-                error = $"unknown option '{key}' (keys: topology, arch, vps, memory, seed, l2-guests).";
+                error = $"unknown option '{key}' (keys: topology, arch, vps, memory, seed, l2-guests, trace).";
                 return false;
         }
     }
