@@ -176,9 +176,13 @@ internal static unsafe class Exports
     /// <see cref="HypercallRegisters"/>: slot 0 for RAX, RCX (control), RDX, R8, XMM0–XMM5; the hypercall runs on it in
     /// place and the page restores XMM0–XMM5 from it.
     /// </summary>
+    /// <remarks>
+    /// The page's code still runs when this returns, so a call that disables the page (HvCallSetVpRegisters with
+    /// guest OS id 0) must not remove the overlay here: the next library call that takes the machine does.
+    /// </remarks>
     [UnmanagedCallersOnly]
     public static ulong HypercallPageEntry(ulong* block) =>
-        Issue("the hypercall page", ref Unsafe.AsRef<HypercallRegisters>(block), x64: true);
+        Issue("the hypercall page", ref Unsafe.AsRef<HypercallRegisters>(block), x64: true, fromPage: true);
 
     [UnmanagedCallersOnly(EntryPoint = "hvcall_run")]
     public static int Run(nint handle, uint steps) =>
@@ -222,8 +226,10 @@ internal static unsafe class Exports
     public static void Free(void* p) => NativeMemory.Free(p);
 
     // One hypercall on the bound VP, in place on its register block; the HYPERCALL MSR is followed after
-    // HvCallSetVpRegisters, the one call that can change the guest OS id on x64.
-    private static ulong Issue(string what, ref HypercallRegisters registers, bool x64)
+    // HvCallSetVpRegisters, the one call that can change the guest OS id on x64, unless the call came through the
+    // page (fromPage): removing the overlay then would pull the code out from under the page's own return, so
+    // OnBoundVp and OnMachine follow the MSR when the next call begins.
+    private static ulong Issue(string what, ref HypercallRegisters registers, bool x64, bool fromPage = false)
     {
         if (t_binding is not { } binding)
             return NativeErrors.AsResult(NativeErrors.Fail(NativeErrors.NotBound, $"{what}: this thread is bound to no VP (hvcall_bind_vp)."));
@@ -237,7 +243,7 @@ internal static unsafe class Exports
                 if (binding.X64 != x64)
                     return NativeErrors.AsResult(NativeErrors.Fail(NativeErrors.Architecture, $"{what}: the bound VP is {binding.Processor.Architecture}."));
                 binding.Processor.Execute(ref registers);
-                if ((registers[HypercallRegisters.Control] & 0xFFFF) == SetVpRegisters)
+                if (!fromPage && (registers[HypercallRegisters.Control] & 0xFFFF) == SetVpRegisters)
                     machine.FollowHypercallMsr();
                 return registers[HypercallRegisters.Result];
             }
