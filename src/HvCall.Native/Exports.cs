@@ -201,8 +201,11 @@ internal static unsafe class Exports
         {
             if (machine.Processor(vp) is not { } processor)
                 return NativeErrors.Fail(NativeErrors.Vp, $"hvcall_interrupts: there is no VP {vp}.");
+            // A nested root's VP takes interrupts from L1's SynIC and, through the L1 VM's VP it runs on, from L0's.
+            HvCall.Hypervisor.Processors.VirtualProcessor? underneath = null;
+            machine.Machine.L1Vm?.TryGetVp(vp, out underneath);
             for (var sint = 0; sint < 16; sint++)
-                counts[sint] = (uint)processor.VirtualProcessor.InterruptsFor(sint);
+                counts[sint] = (uint)(processor.VirtualProcessor.InterruptsFor(sint) + (underneath?.InterruptsFor(sint) ?? 0));
             return NativeErrors.Ok;
         });
     }

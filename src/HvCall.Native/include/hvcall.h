@@ -110,7 +110,10 @@ uint64_t hvcall_hypercall_arm64(uint64_t x[18]);
 /* Lets the host side (L0's VMBus server) take up to steps steps: replies appear in guest memory. */
 int hvcall_run(hvcall_machine *machine, uint32_t steps);
 
-/* Interrupts VP vp has received so far, per SINT: counts[0..15]. */
+/*
+ * Interrupts VP vp has received so far, per SINT: counts[0..15].  On a nested root both of its SynICs count:
+ * L1's, and L0's (reached through the nested SynIC MSRs, whose interrupts arrive through the L1 VM's VP).
+ */
 int hvcall_interrupts(hvcall_machine *machine, uint32_t vp, uint32_t counts[16]);
 
 /*
