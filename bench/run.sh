@@ -2,8 +2,9 @@
 # Builds and runs HvCall's routing benchmarks: the C reference (gcc -O2) and the C# BenchmarkDotNet suites,
 # then prints the side-by-side tables (C# vs C, bitmap vs switch, issuing path vs no routing) and the targets.
 #
-# Usage: bench/run.sh [all|decision|issuing|simulated|echo]   (default: all; "simulated" runs only the simulated round
-# trips, "echo" only the VMBus echo channel and its signals-per-packet count)
+# Usage: bench/run.sh [all|decision|issuing|simulated|echo|native]   (default: all; "simulated" runs only the simulated
+# round trips, "echo" only the VMBus echo channel and its signals-per-packet count, "native" the C loop through
+# libhvcall's hypercall page beside the managed calls, and the cold start of the NativeAOT hvcall beside the JIT one)
 # Needs only the .NET SDK, gcc and make. Outputs: bench/native/build/ (C binary, catalog codes, C results)
 # and $HVCALL_BENCH_ARTIFACTS (default BenchmarkDotNet.Artifacts/: BDN logs, results/*.csv|md, comparison.md).
 set -euo pipefail
@@ -17,12 +18,13 @@ ARTIFACTS="${HVCALL_BENCH_ARTIFACTS:-$ROOT/BenchmarkDotNet.Artifacts}"
 BENCH=(dotnet run -c Release --no-build --project "$PROJECT" --)
 
 case "$SUITES" in
-  all) FILTERS=('*RoutingDecisionBenchmarks*' '*IssuingPathBenchmarks*' '*SimulatedRoundTripBenchmarks*' '*EchoChannelBenchmarks*') ;;
+  all) FILTERS=('*RoutingDecisionBenchmarks*' '*IssuingPathBenchmarks*' '*SimulatedRoundTripBenchmarks*' '*EchoChannelBenchmarks*' '*NativePathBenchmarks*') ;;
   decision) FILTERS=('*RoutingDecisionBenchmarks*') ;;
   issuing) FILTERS=('*IssuingPathBenchmarks*') ;;
   simulated) FILTERS=('*SimulatedRoundTripBenchmarks*') ;;
   echo) FILTERS=('*EchoChannelBenchmarks*') ;;
-  *) echo "usage: $0 [all|decision|issuing|simulated|echo]" >&2; exit 2 ;;
+  native) FILTERS=('*NativePathBenchmarks*') ;;
+  *) echo "usage: $0 [all|decision|issuing|simulated|echo|native]" >&2; exit 2 ;;
 esac
 
 echo "== build (C# Release, C gcc -O2)"
@@ -64,4 +66,25 @@ if [ -f "$echo_channel" ]; then
   cat "$echo_channel" | tee -a "$ARTIFACTS/comparison.md"
   echo "== signals per packet under a sustained burst (a count, not a timing)"
   "${BENCH[@]}" --echo-signals | tee -a "$ARTIFACTS/comparison.md"
+fi
+
+native_path="$ARTIFACTS/results/HvCall.Benchmarks.NativePathBenchmarks-report-github.md"
+if [ -f "$native_path" ]; then
+  echo "== C through libhvcall's hypercall page (gcc -O2 -mno-red-zone), beside the same calls managed"
+  dotnet publish src/HvCall.Native -c Release -r linux-x64 -o build/native -nologo -v quiet
+  make -C bench/native OUT=build LIBDIR=../../build/native page_bench
+  "$BUILD/page_bench" | tee "$BUILD/page-results.txt"
+  cat "$native_path" | tee -a "$ARTIFACTS/comparison.md"
+
+  echo "== cold start: hvcall decode 0x5c, NativeAOT beside JIT (median of 41 runs each, ms)"
+  dotnet publish src/HvCall.Cli -c Release -r linux-x64 -p:PublishAot=true -o build/hvcall -nologo -v quiet
+  dotnet build src/HvCall.Cli -c Release -nologo -v quiet
+  median() { sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
+  time_ms() { local s e; s=$(date +%s%N); "$@" > /dev/null; e=$(date +%s%N); echo $(( (e - s) / 1000 )) | awk '{printf "%.2f\n", $1/1000}'; }
+  native_ms=$(for i in $(seq 41); do time_ms build/hvcall/hvcall decode 0x5c; done | median)
+  jit_ms=$(for i in $(seq 41); do time_ms dotnet src/HvCall.Cli/bin/Release/net10.0/hvcall.dll decode 0x5c; done | median)
+  echo "| hvcall decode 0x5c | median ms |" | tee -a "$ARTIFACTS/comparison.md"
+  echo "|---|---:|" | tee -a "$ARTIFACTS/comparison.md"
+  echo "| NativeAOT (build/hvcall/hvcall) | $native_ms |" | tee -a "$ARTIFACTS/comparison.md"
+  echo "| JIT (dotnet hvcall.dll) | $jit_ms |" | tee -a "$ARTIFACTS/comparison.md"
 fi
