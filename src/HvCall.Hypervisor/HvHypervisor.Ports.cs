@@ -3,6 +3,7 @@ using HvCall.Abi;
 using HvCall.Abi.Messages;
 using HvCall.Hypervisor.Partitions;
 using HvCall.Hypervisor.Ports;
+using HvCall.Hypervisor.Profiles;
 using HvCall.Hypervisor.Synic;
 
 namespace HvCall.Hypervisor;
@@ -104,14 +105,29 @@ public sealed partial class HvHypervisor
         PostMessage(caller, connectionId, messageType, (uint)payload.Length, payload);
 
     /// <summary>PostMessage with the payload size as the guest declared it: the message, then the connection (see above).</summary>
-    internal HvStatus PostMessage(Partition caller, HvConnectionId connectionId, uint messageType, uint payloadSize, ReadOnlySpan<byte> payloadArea)
+    internal HvStatus PostMessage(Partition caller, HvConnectionId connectionId, uint messageType, uint payloadSize, ReadOnlySpan<byte> payloadArea) =>
+        PostMessage(caller, connectionId, messageType, payloadSize, payloadArea, PostMessageRules.Tlfs);
+
+    /// <summary>
+    /// PostMessage under a host's rules (host-implementations.md §2.1, §6, §7): the message type where the host checks
+    /// it before the connection (TLFS), the payload size, the connection (masked to 24 bits where the host does so),
+    /// the port, the message type where the host's VMBus handler checks it (QEMU), buffers, VP, SynIC.
+    /// </summary>
+    internal HvStatus PostMessage(Partition caller, HvConnectionId connectionId, uint messageType, uint payloadSize, ReadOnlySpan<byte> payloadArea,
+        PostMessageRules rules)
     {
         ArgumentNullException.ThrowIfNull(caller);
-        if (messageType == HvMessageType.None || (messageType & HvMessageType.HypervisorBit) != 0 || payloadSize > HvMessage.MaxPayloadSize)
-            return HvStatus.InvalidParameter;
+        if (rules.MessageType == MessageTypeCheck.Tlfs && (messageType == HvMessageType.None || (messageType & HvMessageType.HypervisorBit) != 0))
+            return rules.MessageTypeStatus;
+        if (payloadSize > HvMessage.MaxPayloadSize)
+            return rules.PayloadTooLargeStatus;
+        if (rules.IgnoresConnectionIdHighBits)
+            connectionId = new HvConnectionId(connectionId.Id);
         var resolved = ResolvePort(caller, connectionId, PortType.Message, out var port);
         if (resolved != HvStatus.Success)
             return resolved;
+        if (rules.MessageType == MessageTypeCheck.VmBusOnly && messageType != VmBusMessageType)
+            return rules.MessageTypeStatus;
         if (port.FreeBuffers == 0)
             return HvStatus.InsufficientBuffers;
         if (port.Sink is null)
@@ -134,6 +150,9 @@ public sealed partial class HvHypervisor
         return HvStatus.Success;
     }
 
+    // HV_MESSAGE_TYPE 1, the type guests post VMBus messages with (host-implementations.md §2.3; QEMU's vmbus_recv_message).
+    private const uint VmBusMessageType = 1;
+
     /// <summary>
     /// Signals an event through a connection: the HvCallSignalEvent semantics, also used by host code.
     /// Checks: connection (0x12), port (0x11), flag number (0x5), SynIC, event page or masked SINT (0x18).
@@ -143,20 +162,26 @@ public sealed partial class HvHypervisor
     /// <param name="connectionId">The connection id.</param>
     /// <param name="flagNumber">The flag number relative to the port's base flag.</param>
     /// <remarks>TLFS HvCallSignalEvent.</remarks>
-    public HvStatus SignalEvent(Partition caller, HvConnectionId connectionId, ushort flagNumber)
+    public HvStatus SignalEvent(Partition caller, HvConnectionId connectionId, ushort flagNumber) =>
+        SignalEvent(caller, connectionId, flagNumber, dropsUndeliverable: false);
+
+    /// <summary>SignalEvent where the host may drop what it cannot deliver (OpenVMM's SynIC: a flag past the port's flags, a
+    /// disabled SynIC or event page or a masked SINT is SUCCESS with nothing set; host-implementations.md §7).</summary>
+    internal HvStatus SignalEvent(Partition caller, HvConnectionId connectionId, ushort flagNumber, bool dropsUndeliverable)
     {
         ArgumentNullException.ThrowIfNull(caller);
         var resolved = ResolvePort(caller, connectionId, PortType.Event, out var port);
         if (resolved != HvStatus.Success)
             return resolved;
         if (flagNumber >= port.FlagCount)
-            return HvStatus.InvalidParameter;
+            return dropsUndeliverable ? HvStatus.Success : HvStatus.InvalidParameter;
         if (port.Sink is { } sink)
         {
             sink.OnEvent(port, flagNumber);
             return HvStatus.Success;
         }
-        return port.TargetVp!.Synic.SetEventFlag(port.TargetSint, port.BaseFlag + flagNumber, out _);
+        var status = port.TargetVp!.Synic.SetEventFlag(port.TargetSint, port.BaseFlag + flagNumber, out _);
+        return dropsUndeliverable && status == HvStatus.InvalidSynicState ? HvStatus.Success : status;
     }
 
     // The connection (INVALID_CONNECTION_ID when unknown or with reserved bits), then its port

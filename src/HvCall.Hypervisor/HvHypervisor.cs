@@ -6,6 +6,7 @@ using HvCall.Hypervisor.Handlers;
 using HvCall.Hypervisor.Partitions;
 using HvCall.Hypervisor.Ports;
 using HvCall.Hypervisor.Processors;
+using HvCall.Hypervisor.Profiles;
 
 namespace HvCall.Hypervisor;
 
@@ -16,9 +17,12 @@ namespace HvCall.Hypervisor;
 /// </summary>
 /// <remarks>
 /// TLFS "Nested Virtualization": a call with the nested bit from the root partition of a hypervisor
-/// that has a parent is handled by the parent as a call from the VM this hypervisor runs in (the root's
-/// GPAs are that VM's GPAs); its result is returned unchanged. Where the bit has no meaning (no parent,
-/// or a caller other than the root) it is INVALID_HYPERCALL_INPUT.
+/// that has a parent is handed to the parent as a call from the VM this hypervisor runs in (the root's
+/// GPAs are that VM's GPAs), bit 31 as the root set it; the parent's <see cref="Profiles.HostProfile"/> decides
+/// what the bit means there (Hyper-V clears it and dispatches; KVM refuses it as reserved; KVM with the
+/// nested-VMBus relay clears it for PostMessage and SignalEvent only), and its result is returned unchanged.
+/// Where the bit has no meaning (no parent, or a caller other than the root) the profile's own checks answer
+/// (Hyper-V: INVALID_HYPERCALL_INPUT).
 /// <para>A hypervisor and its partitions are driven from one thread at a time: simulations interleave
 /// virtual processors with a seeded scheduler rather than host threads, which keeps them deterministic.</para>
 /// </remarks>
@@ -62,6 +66,18 @@ public sealed partial class HvHypervisor
 
     /// <summary>The dispatcher and its handler table.</summary>
     public HypercallDispatcher Dispatcher { get; }
+
+    /// <summary>
+    /// The host this hypervisor answers hypercalls as (default <see cref="HostProfiles.Hyperv"/>): its checks, their
+    /// order, its statuses, its codes. A simulated L1 stays a Microsoft hypervisor; L0 may be any profile.
+    /// </summary>
+    /// <remarks>host-implementations.md §1.9; the profile is the dispatcher's (<see cref="HypercallDispatcher.Profile"/>).</remarks>
+    /// <exception cref="ArgumentException">The profile's data cannot drive a dispatcher.</exception>
+    public HostProfile Profile
+    {
+        get => Dispatcher.Profile;
+        set => Dispatcher.Profile = value;
+    }
 
     /// <summary>Partitions in creation order.</summary>
     public IReadOnlyList<Partition> Partitions => _partitions;
@@ -132,16 +148,11 @@ public sealed partial class HvHypervisor
         HypercallResult result;
         HypercallControl? continueWith;
         var handledBy = Name;
-        if (control.IsNested)
+        if (control.IsNested && Profile.ForwardsNestedCalls && CanForwardNested(vp))
         {
-            if (!CanForwardNested(vp))
-            {
-                var invalid = new HypercallResult(HvStatus.InvalidHypercallInput);
-                RegisterAdapters.Complete(vp, ref frame, invalid.Value);
-                return new HypercallExit(HypercallExitKind.Completed, control, invalid, Name);
-            }
-            frame.Control = control.WithNested(false);
-            result = Parent!.Dispatcher.Dispatch(HostVp(vp), ref frame, out continueWith);
+            // The parent sees bit 31 and decides by its profile (accepted, relayed or reserved); a continuation goes
+            // back to the root with the bit, as it issued the call.
+            result = Parent!.Dispatcher.Dispatch(HostVp(vp), ref frame, HypercallOrigin.ChildHypervisor, out continueWith);
             continueWith = continueWith?.WithNested(true);
             handledBy = Parent.Name;
         }

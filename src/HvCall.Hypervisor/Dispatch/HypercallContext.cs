@@ -15,8 +15,9 @@ public delegate HypercallResult HypercallHandler(ref HypercallContext context);
 public ref struct HypercallContext
 {
     internal HypercallContext(VirtualProcessor caller, HypercallInfo info, HypercallControl control,
-        ReadOnlySpan<byte> input, Span<byte> output, int repEnd)
+        ReadOnlySpan<byte> input, Span<byte> output, int repEnd, CodePlan plan)
     {
+        Plan = plan;
         Caller = caller;
         Info = info;
         Control = control;
@@ -33,6 +34,12 @@ public ref struct HypercallContext
 
     /// <summary>The hypervisor handling the call.</summary>
     public readonly HvHypervisor Hypervisor => Caller.Partition.Hypervisor;
+
+    /// <summary>The host rules the handler follows (the profile's, or its VMM's after a hand-off).</summary>
+    internal CodePlan Plan { get; }
+
+    /// <summary>The host profile whose rules the handler follows: the hypervisor's, or its VMM's after a hand-off.</summary>
+    public readonly Profiles.HostProfile Host => Plan.Owner.Profile;
 
     /// <summary>The catalog entry of the call.</summary>
     public HypercallInfo Info { get; }

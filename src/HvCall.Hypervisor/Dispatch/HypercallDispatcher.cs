@@ -3,17 +3,21 @@ using HvCall.Abi;
 using HvCall.Abi.Catalog;
 using HvCall.Hypervisor.Memory;
 using HvCall.Hypervisor.Processors;
+using HvCall.Hypervisor.Profiles;
 
 namespace HvCall.Hypervisor.Dispatch;
 
 /// <summary>
-/// Decodes, validates and runs hypercalls: handlers are registered per code and the shape checks
-/// derive from the catalog entry; input is copied out of guest memory (or the register block) and
-/// output written back under the simple and rep rules; a rep call is time-sliced and continued.
+/// Decodes, validates and runs hypercalls as its host <see cref="Profile"/> answers them: handlers are registered per
+/// code; the checks, their order and their statuses are the profile's data; input is copied out of guest memory (or the
+/// register block) and output written back under the simple and rep rules; a rep call is time-sliced and continued
+/// where the host does that.
 /// </summary>
 /// <remarks>
-/// <para>Check order (the TLFS leaves it undefined; ACCESS_DENIED is preferred over revealing context):</para>
+/// <para>The default profile, <see cref="HostProfiles.Hyperv"/>, checks in this order (the TLFS leaves it undefined;
+/// ACCESS_DENIED is preferred over revealing context):</para>
 /// <list type="number">
+/// <item>the nested bit on a call no child hypervisor forwarded → INVALID_HYPERCALL_INPUT (0x3)</item>
 /// <item>code the catalog does not know → INVALID_HYPERCALL_CODE (0x2)</item>
 /// <item>missing partition privilege (the catalog entry's), or a caller other than the root partition for a
 /// root-only call (HvCallSignalEventDirect, HvCallPostMessageDirect: no TLFS privilege bit, root only in
@@ -27,15 +31,17 @@ namespace HvCall.Hypervisor.Dispatch;
 /// or input and output overlapping → INVALID_ALIGNMENT (0x4)</item>
 /// <item>the handler: field errors → INVALID_PARAMETER (0x5) and call-specific statuses</item>
 /// </list>
-/// <para>A simple call writes output only on success; a rep call writes the output elements of the reps
-/// it completed, and nothing else.</para>
+/// <para>Other profiles list other checks in other orders (<see cref="HostProfile.Checks"/>, host-implementations.md
+/// §1.9, §4.2, §7). A simple call writes output only on success; a rep call writes the output elements of the reps it
+/// completed, and nothing else.</para>
 /// </remarks>
-public sealed class HypercallDispatcher
+public sealed partial class HypercallDispatcher
 {
     private readonly HypercallHandler?[] _handlers = new HypercallHandler?[HypercallCatalog.TableSize];
-    private readonly byte[] _input = new byte[GuestMemory.PageSize];
-    private readonly byte[] _output = new byte[GuestMemory.PageSize];
+    private byte[] _input = new byte[GuestMemory.PageSize];
+    private byte[] _output = new byte[GuestMemory.PageSize];
     private int _repsPerTimeSlice = 16;
+    private HostPlan _plan = HostPlan.Of(HostProfiles.Hyperv);
 
     /// <summary>
     /// How many reps a rep call may complete before the dispatcher continues it (the TLFS's ~50 µs
@@ -45,6 +51,14 @@ public sealed class HypercallDispatcher
     {
         get => _repsPerTimeSlice;
         set => _repsPerTimeSlice = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), "At least one rep per time slice.");
+    }
+
+    /// <summary>The host this dispatcher answers as (default <see cref="HostProfiles.Hyperv"/>).</summary>
+    /// <exception cref="ArgumentException">The profile's data cannot drive a dispatcher (<see cref="HostProfile.ThrowIfInconsistent"/>).</exception>
+    public HostProfile Profile
+    {
+        get => _plan.Profile;
+        set => _plan = HostPlan.Of(value);
     }
 
     /// <summary>Registers the handler of a code.</summary>
@@ -66,57 +80,63 @@ public sealed class HypercallDispatcher
     /// <param name="code">The code.</param>
     public bool IsRegistered(HvCallCode code) => Find(code) is not null;
 
-    /// <summary>Runs one hypercall issued by <paramref name="caller"/>.</summary>
+    /// <summary>Runs one hypercall issued by <paramref name="caller"/> on this hypervisor.</summary>
     /// <param name="caller">The calling VP.</param>
     /// <param name="frame">The frame; fast output is written into its block.</param>
     /// <param name="continueWith">For a continuation, the control word to re-execute.</param>
     /// <returns>The result; <paramref name="continueWith"/> is set when the call must continue.</returns>
-    public HypercallResult Dispatch(VirtualProcessor caller, ref HypercallFrame frame, out HypercallControl? continueWith)
+    public HypercallResult Dispatch(VirtualProcessor caller, ref HypercallFrame frame, out HypercallControl? continueWith) =>
+        Dispatch(caller, ref frame, HypercallOrigin.Caller, out continueWith);
+
+    /// <summary>Runs one hypercall, issued by <paramref name="caller"/> or forwarded on its behalf by a child hypervisor.</summary>
+    /// <param name="caller">The calling VP (for a forwarded call, the VP of the VM the child hypervisor runs in).</param>
+    /// <param name="frame">The frame, its control word as issued (bit 31 included); fast output is written into its block.</param>
+    /// <param name="origin">Whether a child hypervisor forwarded it: then the profile's <see cref="HostProfile.ForwardedNestedBit"/>
+    /// decides what bit 31 means.</param>
+    /// <param name="continueWith">For a continuation, the control word to re-execute (as dispatched).</param>
+    /// <returns>The result; <paramref name="continueWith"/> is set when the call must continue.</returns>
+    public HypercallResult Dispatch(VirtualProcessor caller, ref HypercallFrame frame, HypercallOrigin origin, out HypercallControl? continueWith)
     {
+        ArgumentNullException.ThrowIfNull(caller);
         continueWith = null;
         frame.OutputStart = 0;
         frame.OutputLength = 0;
+        if (origin == HypercallOrigin.ChildHypervisor)
+            frame.Control = _plan.Profile.AdmitForwarded(frame.Control);
         var control = frame.Control;
-        if (!HypercallCatalog.TryGet(control.Code, out var info))
-            return new HypercallResult(HvStatus.InvalidHypercallCode);
-        if (!caller.Partition.Has(info.RequiredPrivilege) || (info.RootPartitionOnly && !caller.Partition.IsRoot))
-            return new HypercallResult(HvStatus.AccessDenied);
-        if (Find(control.Code) is not { } handler)
-            return new HypercallResult(HvStatus.InvalidHypercallCode);
-        if (!ShapeIsValid(control, info))
-            return new HypercallResult(HvStatus.InvalidHypercallInput);
+        HypercallCatalog.TryGet(control.Code, out var info);
+        var handler = Find(control.Code);
+        var plan = _plan.For(control.Code);
+        var status = RunChecks(caller, ref frame, info, handler, origin, ref plan);
+        if (status != HvStatus.Success)
+            return new HypercallResult(status);
+        if (info is null || handler is null || !info.SizesKnown)
+            return new HypercallResult(plan.UnknownCode);
 
         var repCount = control.RepCount;
-        var inputLength = info.InputSize!.Value + control.VariableHeaderSize * 8 + info.InputElementSize * repCount;
-        var outputLength = info.OutputSize!.Value + info.OutputElementSize * repCount;
-        var input = _input.AsSpan(0, Math.Min(inputLength, _input.Length));
-        var output = _output.AsSpan(0, Math.Min(outputLength, _output.Length));
+        var (inputLength, outputLength) = Lengths(info, control);
+        var input = Sized(ref _input, inputLength);
+        var output = Sized(ref _output, outputLength);
         var memory = caller.Partition.Memory;
 
         if (control.IsFast)
         {
             var outputStart = ((inputLength + 15) & ~15) / 8;
             if (outputStart * 8 + outputLength > frame.Capacity * 8)
-                return new HypercallResult(HvStatus.InvalidHypercallInput);
+                return new HypercallResult(plan.FastTooLarge);
             HypercallFrame.BlockBytes(ref frame)[..inputLength].CopyTo(input);
             frame.OutputStart = outputStart;
         }
-        else
+        else if (input.Length != 0 && !memory.TryRead(frame.InputGpa, input))
         {
-            var status = CheckArea(memory, frame.InputGpa, inputLength);
-            if (status == HvStatus.Success)
-                status = CheckArea(memory, frame.OutputGpa, outputLength);
-            if (status == HvStatus.Success && Overlap(frame.InputGpa, inputLength, frame.OutputGpa, outputLength))
-                status = HvStatus.InvalidAlignment;
-            if (status != HvStatus.Success)
-                return new HypercallResult(status);
-            if (input.Length != 0 && !memory.TryRead(frame.InputGpa, input))
-                return new HypercallResult(HvStatus.InvalidAlignment);
+            return new HypercallResult(plan.Memory.OutsideRamStatus);
         }
         output.Clear();
+        if (plan.FixedStatus is { } answer)
+            return new HypercallResult(answer, info.IsRep ? control.RepStart : 0);
 
-        var repEnd = info.IsRep ? Math.Min(repCount, control.RepStart + _repsPerTimeSlice) : 0;
-        var context = new HypercallContext(caller, info, control, input, output, repEnd);
+        var repEnd = !info.IsRep ? 0 : plan.SlicesRepCalls ? Math.Min(repCount, control.RepStart + _repsPerTimeSlice) : repCount;
+        var context = new HypercallContext(caller, info, control, input, output, repEnd, plan);
         var result = handler(ref context);
 
         if (info.IsRep)
@@ -133,29 +153,13 @@ public sealed class HypercallDispatcher
         return new HypercallResult(result.Status);
     }
 
-    private static bool ShapeIsValid(HypercallControl control, HypercallInfo info)
+    // The input and output buffers hold one page; a host that checks no page straddle may take a longer list.
+    private static Span<byte> Sized(ref byte[] buffer, int length)
     {
-        if (control.HasReservedBits)
-            return false;
-        if (info.IsRep ? control.RepCount == 0 || control.RepStart >= control.RepCount
-                       : control.RepCount != 0 || control.RepStart != 0)
-            return false;
-        if (!info.IsVariable && control.VariableHeaderSize != 0)
-            return false;
-        return !control.IsFast || info.FastCapable;
+        if (length > buffer.Length)
+            buffer = new byte[length];
+        return buffer.AsSpan(0, length);
     }
-
-    private static HvStatus CheckArea(GuestMemory memory, ulong gpa, int length)
-    {
-        if (length == 0)
-            return HvStatus.Success;
-        if ((gpa & 7) != 0 || length > GuestMemory.PageSize - (int)(gpa % GuestMemory.PageSize) || !memory.Contains(gpa, length))
-            return HvStatus.InvalidAlignment;
-        return HvStatus.Success;
-    }
-
-    private static bool Overlap(ulong a, int aLength, ulong b, int bLength) =>
-        aLength > 0 && bLength > 0 && a < b + (ulong)bLength && b < a + (ulong)aLength;
 
     private static void WriteOutput(ref HypercallFrame frame, GuestMemory memory, ReadOnlySpan<byte> output, int offset, int length)
     {

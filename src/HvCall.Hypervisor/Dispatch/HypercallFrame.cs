@@ -67,3 +67,14 @@ public enum HypercallExitKind
 /// <param name="Result">The result value (for a continuation, the progress so far).</param>
 /// <param name="HandledBy">The name of the hypervisor that handled the call ("L0", "L1").</param>
 public readonly record struct HypercallExit(HypercallExitKind Kind, HypercallControl Control, HypercallResult Result, string HandledBy);
+
+/// <summary>Who issued a hypercall the dispatcher runs.</summary>
+/// <remarks>TLFS "Nested Virtualization": a Microsoft hypervisor running in a VM hands its root's nested-bit calls to
+/// its parent as calls of that VM; host-implementations.md §3 says how each L0 answers them.</remarks>
+public enum HypercallOrigin
+{
+    /// <summary>A VP of one of this hypervisor's partitions executed the hypercall instruction.</summary>
+    Caller,
+    /// <summary>A child hypervisor forwarded its root's call, bit 31 as the root set it, on behalf of the VM it runs in.</summary>
+    ChildHypervisor,
+}

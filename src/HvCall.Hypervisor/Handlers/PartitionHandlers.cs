@@ -54,14 +54,15 @@ internal static class PartitionHandlers
 
     /// <summary>
     /// HvCallSendSyntheticClusterIpi (0x0B): Vector u32 (0x10–0xFF), TargetVtl u8 (0), reserved, ProcessorMask u64.
-    /// One IPI is recorded per existing VP in the mask; bits for absent VPs are ignored.
+    /// One IPI is recorded per existing VP in the mask; bits for absent VPs are ignored. A bad vector or VTL is
+    /// INVALID_PARAMETER, or the host's input-field status (KVM: INVALID_HYPERCALL_INPUT).
     /// </summary>
     public static HypercallResult SendSyntheticClusterIpi(ref HypercallContext context)
     {
         var input = context.Input;
         var vector = BinaryPrimitives.ReadUInt32LittleEndian(input);
         if (vector is < 0x10 or > 0xFF || BinaryPrimitives.ReadUInt32LittleEndian(input[4..]) != 0)
-            return new(HvStatus.InvalidParameter);
+            return new(context.Plan.InputFieldStatus);
         var mask = BinaryPrimitives.ReadUInt64LittleEndian(input[8..]);
         var record = context.Hypervisor.Record;
         foreach (var vp in context.Partition.VirtualProcessors)
