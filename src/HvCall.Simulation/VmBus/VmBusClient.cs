@@ -193,19 +193,14 @@ public sealed partial class VmBusClient
             var post = new Outcome();
             foreach (var step in Post(vp, connection, VmBusProtocol.WriteInitiateContact(request, version, vp.Index).ToArray(), post, retryInvalidConnection: false, report: false))
                 yield return step;
-            if (post.Status == HvStatus.InvalidConnectionId)
+            if (post.Status != HvStatus.Success)
             {
-                // An older host without this connection: try the next version, as Linux does; an error only if none is left.
+                // Linux's vmbus_post_msg returns -EINVAL for INVALID_CONNECTION_ID on INITIATE_CONTACT (an older host without
+                // this connection) and for any status it does not retry, and vmbus_connect then tries the next version: an
+                // error only if none is left.
                 refusals.Add($"vp{vp.Index}: posting VMBus message type {(uint)VmBusMessageType.InitiateContact} to connection {connection} failed: {HvStatusNames.TlfsName(post.Status)}");
                 continue;
             }
-            if (post.Status != HvStatus.Success)
-            {
-                Fail($"vp{vp.Index}: posting VMBus message type {(uint)VmBusMessageType.InitiateContact} to connection {connection} failed: {HvStatusNames.TlfsName(post.Status)}");
-                break;
-            }
-            if (post.Status != HvStatus.Success)
-                break;
             var reply = new Outcome();
             foreach (var step in WaitFor(vp, static m => VmBusProtocol.TypeOf(m) == VmBusMessageType.VersionResponse, reply, "VERSION_RESPONSE"))
                 yield return step;
