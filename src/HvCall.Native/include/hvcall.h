@@ -56,10 +56,12 @@ int hvcall_abi_version(void);
 
 /*
  * Creates a machine.  options: "key=value" pairs separated by commas, with the names and values of
- * `hvcall simulate`: topology=nested|flat, arch=x64|arm64, vps=N, memory=BYTES, seed=S, l2-guests=N
- * and trace=on|off (record every hypercall for hvcall_trace_json; on by default; turn it off for long loops)
- * (numbers in decimal or 0x hex, underscores allowed).  NULL or "" gives the defaults of `simulate`
- * (nested, x64, 1 VP, 64 MiB, seed 1).  On success *machine is set and 0 returned.
+ * `hvcall simulate`: topology=nested|flat, arch=x64|arm64, vps=N, memory=BYTES, seed=S, l2-guests=N,
+ * l0=hyperv|kvm|kvm-relay|qemu|openvmm (the host L0 answers as; L1 stays Hyper-V), enforce-cpuid=on|off (the
+ * profile's KVM_CAP_HYPERV_ENFORCE_CPUID; off by default) and trace=on|off (record every hypercall for
+ * hvcall_trace_json; on by default; turn it off for long loops) (numbers in decimal or 0x hex, underscores
+ * allowed).  NULL or "" gives the defaults of `simulate` (nested, x64, 1 VP, 64 MiB, seed 1, hyperv).  On success
+ * *machine is set and 0 returned.
  */
 int hvcall_machine_create(const char *options, hvcall_machine **machine);
 

@@ -18,6 +18,8 @@ namespace HvCall.Simulation.Machines;
 /// nested:  L0 ── host (root) ── l1-vm ── L1 ─┬─ root ← guest code (GPAs = l1-vm GPAs)
 ///                                            └─ l2-guest-0 … ← guest code
 /// </code>
+/// L0 answers hypercalls as <see cref="MachineOptions.L0Profile"/> (default Hyper-V; host-implementations.md §1.9);
+/// L1 is always a Microsoft hypervisor, which hands its root's nested-bit calls to L0 with bit 31 for L0's profile to judge.
 /// </remarks>
 public sealed class Machine
 {
@@ -27,7 +29,7 @@ public sealed class Machine
     {
         Options = options;
         Scheduler = new Scheduler(options.Seed);
-        L0 = new HvHypervisor("L0");
+        L0 = new HvHypervisor("L0") { Profile = options.L0Profile };
         L0.Dispatcher.RepsPerTimeSlice = options.RepsPerTimeSlice;
         Host = L0.CreatePartition(new PartitionConfiguration("host", HvArchitecture.X64, 1, MachineOptions.MinimumMemory, PartitionConfiguration.RootDefault) { IsRoot = true });
         if (options.Topology == Topology.Flat)
@@ -115,7 +117,7 @@ public sealed class Machine
     public static MachineBuilder Builder() => new();
 }
 
-/// <summary>Builds custom machines: topology, architecture, VP count, privileges, memory.</summary>
+/// <summary>Builds custom machines: topology, architecture, VP count, privileges, memory, L0's host profile.</summary>
 public sealed class MachineBuilder
 {
     private MachineOptions _options = new();
@@ -151,6 +153,15 @@ public sealed class MachineBuilder
     /// <summary>Sets the scheduler seed.</summary>
     /// <param name="seed">The seed.</param>
     public MachineBuilder WithSeed(ulong seed) { _options = _options with { Seed = seed }; return this; }
+
+    /// <summary>Sets the host L0 answers hypercalls as.</summary>
+    /// <param name="profile">A profile, such as <see cref="HvCall.Hypervisor.Profiles.HostProfiles.Kvm"/>.</param>
+    public MachineBuilder WithL0Profile(HvCall.Hypervisor.Profiles.HostProfile profile) { _options = _options with { L0Profile = profile }; return this; }
+
+    /// <summary>Sets the host L0 answers hypercalls as, by name (<c>hyperv</c>, <c>kvm</c>, <c>kvm-relay</c>, <c>qemu</c>, <c>openvmm</c>).</summary>
+    /// <param name="name">The profile's name, case-insensitive.</param>
+    /// <exception cref="System.ArgumentException">No profile has that name.</exception>
+    public MachineBuilder WithL0Profile(string name) => WithL0Profile(HvCall.Hypervisor.Profiles.HostProfiles.Get(name));
 
     /// <summary>Sets the reps per time slice of the hypervisors.</summary>
     /// <param name="reps">At least 1.</param>

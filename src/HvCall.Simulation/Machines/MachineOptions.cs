@@ -1,5 +1,6 @@
 using System;
 using HvCall.Abi;
+using HvCall.Hypervisor.Profiles;
 
 namespace HvCall.Simulation.Machines;
 
@@ -49,12 +50,24 @@ public sealed record MachineOptions
     public bool Trace { get; init; } = true;
     /// <summary>Reps a hypervisor completes before continuing a rep call.</summary>
     public int RepsPerTimeSlice { get; init; } = 16;
+    /// <summary>
+    /// The host L0 answers hypercalls as (default <see cref="HostProfiles.Hyperv"/>; by name through
+    /// <see cref="MachineBuilder.WithL0Profile(string)"/>, <c>l0=NAME</c> or <c>--l0 NAME</c>). On the nested machine L1
+    /// stays a Microsoft hypervisor.
+    /// </summary>
+    /// <remarks>host-implementations.md §1.9; <see cref="HostProfiles.All"/> lists the named profiles.</remarks>
+    public HostProfile L0Profile { get; init; } = HostProfiles.Hyperv;
 
     /// <summary>Checks the options; returns a one-line reason when they cannot make a machine.</summary>
     public string? Validate()
     {
         if (Topology == Topology.Nested && Architecture == HvArchitecture.Arm64)
             return "The nested topology is x64-only: Hyper-V has no nested virtualization on ARM64.";
+        if (L0Profile is null)
+            return $"An L0 host profile is required (profiles: {HostProfiles.NameList}).";
+        if (!L0Profile.Supports(Architecture))
+            return $"The {L0Profile.Name} host answers Hyper-V hypercalls on {string.Join(" and ", System.Linq.Enumerable.Select(L0Profile.Architectures, Spell))} only " +
+                $"({L0Profile.Description}), not {Spell(Architecture)}.";
         if (L2Guests is > 0 && Topology == Topology.Flat)
             return "L2 guests need the nested topology: on a flat machine there is no L1 hypervisor to host them (use --topology nested, or --l2-guests 0).";
         if (L2Guests is < 0 or > MaxL2Guests)
@@ -65,6 +78,8 @@ public sealed record MachineOptions
             return $"Guest memory must be a multiple of 4096 bytes, at least {MinimumMemory >> 20} MiB and at most {Hypervisor.Memory.GuestMemory.MaxSize >> 30} GiB.";
         return null;
     }
+
+    private static string Spell(HvArchitecture architecture) => architecture == HvArchitecture.Arm64 ? "arm64" : "x64";
 
     /// <summary>The smallest guest memory the layout needs.</summary>
     public const ulong MinimumMemory = 4UL << 20;

@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using HvCall.Abi;
+using HvCall.Hypervisor.Profiles;
 using HvCall.Simulation.Machines;
 using HvCall.Simulation.VmBus;
 using HvCall.VmBus.Messages;
@@ -13,6 +14,8 @@ public sealed record SimulationReport
     public required Topology Topology { get; init; }
     /// <summary>The guest architecture.</summary>
     public required HvArchitecture Architecture { get; init; }
+    /// <summary>The host L0 answered as (<see cref="MachineOptions.L0Profile"/>).</summary>
+    public HostProfile L0Profile { get; init; } = HostProfiles.Hyperv;
     /// <summary>The routing mode.</summary>
     public required RoutingMode Routing { get; init; }
     /// <summary>True when the guest's routing table sends PostMessage/SignalEvent nested.</summary>

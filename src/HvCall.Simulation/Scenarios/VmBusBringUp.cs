@@ -108,6 +108,7 @@ public static class VmBusBringUp
         {
             Topology = machine.Options.Topology,
             Architecture = machine.Options.Architecture,
+            L0Profile = machine.L0.Profile,
             Routing = machine.Options.Routing,
             NestedRouting = machine.Routing.NestedRoot,
             VpCount = machine.Options.VpCount,

@@ -1,6 +1,7 @@
 using System;
 using System.Diagnostics.CodeAnalysis;
 using HvCall.Abi;
+using HvCall.Hypervisor.Profiles;
 using HvCall.Simulation.Machines;
 
 namespace HvCall.Simulation.Text;
@@ -8,8 +9,11 @@ namespace HvCall.Simulation.Text;
 /// <summary>
 /// Machine options as text: <c>key=value</c> pairs separated by commas, with the names and values of
 /// <c>hvcall simulate</c>: <c>topology=nested|flat</c>, <c>arch=x64|arm64</c>, <c>vps=N</c>, <c>memory=BYTES</c>,
-/// <c>seed=S</c>, <c>l2-guests=N</c>, and <c>trace=on|off</c> (whether hypercalls are recorded; on by default). Numbers take <see cref="NumberParser"/>'s syntax; names and values are matched
-/// case-insensitively. An empty text gives the defaults of <c>hvcall simulate</c> (nested, x64, one VP).
+/// <c>seed=S</c>, <c>l2-guests=N</c>, <c>l0=NAME</c> (the host profile L0 answers as: hyperv, kvm, kvm-relay, qemu, openvmm;
+/// default hyperv), <c>enforce-cpuid=on|off</c> (the profile's <see cref="HostProfile.EnforceCpuid"/>, KVM's
+/// KVM_CAP_HYPERV_ENFORCE_CPUID; off by default), and <c>trace=on|off</c> (whether hypercalls are recorded; on by default).
+/// Numbers take <see cref="NumberParser"/>'s syntax; names and values are matched case-insensitively. An empty text gives
+/// the defaults of <c>hvcall simulate</c> (nested, x64, one VP, hyperv).
 /// </summary>
 public static class MachineOptionsText
 {
@@ -20,6 +24,7 @@ public static class MachineOptionsText
     public static bool TryParse(string? text, [NotNullWhen(true)] out MachineOptions? options, [NotNullWhen(false)] out string? error)
     {
         var parsed = new MachineOptions { Topology = Topology.Nested };
+        bool? enforceCpuid = null;
         options = null;
         foreach (var part in (text ?? string.Empty).Split(',', StringSplitOptions.TrimEntries))
         {
@@ -28,14 +33,23 @@ public static class MachineOptionsText
             var equals = part.IndexOf('=', StringComparison.Ordinal);
             if (equals <= 0)
             {
-                error = $"'{part}' is not key=value (keys: topology, arch, vps, memory, seed, l2-guests, trace).";
+                error = $"'{part}' is not key=value (keys: {Keys}).";
                 return false;
             }
             var key = part[..equals].Trim().ToLowerInvariant();
             var value = part[(equals + 1)..].Trim();
+            if (key == "enforce-cpuid")
+            {
+                if (!TryChoose(value, "off", "on", out var enforce, out error))
+                    return false;
+                enforceCpuid = enforce;
+                continue;
+            }
             if (!TryApply(ref parsed, key, value, out error))
                 return false;
         }
+        if (enforceCpuid is { } cpuid)
+            parsed = parsed with { L0Profile = parsed.L0Profile with { EnforceCpuid = cpuid } };
         error = parsed.Validate();
         if (error is not null)
             return false;
@@ -52,6 +66,14 @@ public static class MachineOptionsText
                 if (!TryChoose(value, "flat", "nested", out var nested, out error))
                     return false;
                 options = options with { Topology = nested ? Topology.Nested : Topology.Flat };
+                return true;
+            case "l0":
+                if (!HostProfiles.TryGet(value, out var profile))
+                {
+                    error = $"l0: {HostProfiles.UnknownName(value)}";
+                    return false;
+                }
+                options = options with { L0Profile = profile };
                 return true;
             case "trace":
                 if (!TryChoose(value, "off", "on", out var on, out error))
@@ -83,10 +105,12 @@ public static class MachineOptionsText
                 };
                 return true;
             default:
-                error = $"unknown option '{key}' (keys: topology, arch, vps, memory, seed, l2-guests, trace).";
+                error = $"unknown option '{key}' (keys: {Keys}).";
                 return false;
         }
     }
+
+    private const string Keys = "topology, arch, vps, memory, seed, l2-guests, l0, enforce-cpuid, trace";
 
     private static bool TryChoose(string value, string first, string second, out bool isSecond, [NotNullWhen(false)] out string? error)
     {

@@ -1,0 +1,143 @@
+using System;
+using System.Diagnostics.CodeAnalysis;
+using HvCall.Abi;
+using HvCall.Guest;
+using HvCall.Hypervisor.Partitions;
+using HvCall.Hypervisor.Processors;
+
+namespace HvCall.Simulation.Machines;
+
+/// <summary>Which partition of a machine issues a raw hypercall.</summary>
+public enum RawCaller
+{
+    /// <summary>The flat machine's guest partition, or the nested machine's root (L1's root partition).</summary>
+    Default,
+    /// <summary>A guest partition: the flat machine's guest, or on the nested machine a fresh guest partition of L1 ("l1-guest").</summary>
+    Guest,
+    /// <summary>A root partition: L0's root ("host", x64) on the flat machine, L1's root on the nested machine.</summary>
+    Root,
+}
+
+/// <summary>One raw hypercall: the control word, the input bytes and the registers that carry them.</summary>
+/// <param name="Control">The control word (RCX / X1), as issued.</param>
+public sealed record RawCallRequest(HypercallControl Control)
+{
+    /// <summary>Input bytes, placed in the caller's input page (VP 0's) at <see cref="InputOffset"/>.</summary>
+    public byte[] Input { get; init; } = [];
+
+    /// <summary>Byte offset of <see cref="Input"/> in the input page (0 to 4095).</summary>
+    public int InputOffset { get; init; }
+
+    /// <summary>RDX (X2) as given: the input GPA, or fast input qword 0; null for the input's GPA (or 0 without input).</summary>
+    public ulong? Rdx { get; init; }
+
+    /// <summary>R8 (X3) as given: the output GPA, or fast input qword 1; null for the output page (memory call) or 0 (fast).</summary>
+    public ulong? R8 { get; init; }
+
+    /// <summary>Bytes of the output page returned in <see cref="RawCallOutcome.Output"/>.</summary>
+    public int OutputLength { get; init; } = 16;
+}
+
+/// <summary>How a raw hypercall ended.</summary>
+/// <param name="Result">The result value (default when the instruction faulted).</param>
+/// <param name="HandledBy">The layer that handled it ("L0", "L1"); the caller's hypervisor when it faulted.</param>
+/// <param name="Executions">How many times the instruction executed (more than one for a continued rep call).</param>
+/// <param name="Fault">The fault the instruction raised (#UD), or <see cref="VpFault.None"/>.</param>
+/// <param name="Output">The first bytes of the caller's output page after the call.</param>
+public sealed record RawCallOutcome(HypercallResult Result, string HandledBy, int Executions, VpFault Fault, byte[] Output)
+{
+    /// <summary>The status, bits 15:0 of the result.</summary>
+    public HvStatus Status => Result.Status;
+}
+
+/// <summary>
+/// One raw hypercall on a machine, as <c>hvcall call</c> issues it: VP 0 of the chosen partition (identified to its
+/// hypervisor first, so the call reaches the dispatcher) executes the register block and re-executes a continued rep
+/// call. With <see cref="MachineOptions.L0Profile"/> the same call runs against any host profile, which is what a
+/// conformance case needs: a control word and input in, the status and the layer that answered out.
+/// </summary>
+/// <remarks>Register conventions: hyperv-abi.md §5; the guest layout: <see cref="GuestLayout"/> (VP 0's input page, the
+/// output page after it).</remarks>
+public static class RawHypercall
+{
+    /// <summary>Builds a fresh machine from <paramref name="options"/> and issues one call from <paramref name="caller"/>.</summary>
+    /// <param name="options">The machine (topology, architecture, L0 profile, …).</param>
+    /// <param name="request">The call.</param>
+    /// <param name="caller">Who issues it.</param>
+    /// <exception cref="ArgumentException">The options cannot make a machine, or the caller does not exist on it.</exception>
+    public static RawCallOutcome Issue(MachineOptions options, RawCallRequest request, RawCaller caller = RawCaller.Default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var machine = Machine.Build(options);
+        if (!TryGetCaller(machine, caller, out var partition, out var error))
+            throw new ArgumentException(error, nameof(caller));
+        return Issue(partition, request);
+    }
+
+    /// <summary>The partition that issues calls for <paramref name="caller"/> on <paramref name="machine"/>.</summary>
+    /// <param name="machine">The machine.</param>
+    /// <param name="caller">Who.</param>
+    /// <param name="partition">The partition (on the nested machine, <see cref="RawCaller.Guest"/> creates "l1-guest" on L1).</param>
+    /// <param name="error">A one-line reason when there is none.</param>
+    public static bool TryGetCaller(Machine machine, RawCaller caller, [NotNullWhen(true)] out Partition? partition, [NotNullWhen(false)] out string? error)
+    {
+        ArgumentNullException.ThrowIfNull(machine);
+        error = null;
+        partition = null;
+        if (machine.Options.Topology == Topology.Flat)
+        {
+            if (caller != RawCaller.Root)
+            {
+                partition = machine.Guest;
+                return true;
+            }
+            if (machine.Options.Architecture != HvArchitecture.X64)
+            {
+                error = "The L0 root partition is x64; use --caller guest for an ARM64 caller.";
+                return false;
+            }
+            partition = machine.Host;
+            return true;
+        }
+        partition = caller == RawCaller.Guest
+            ? machine.L1!.CreatePartition(new PartitionConfiguration("l1-guest", HvArchitecture.X64, 1, machine.Options.MemorySize, PartitionConfiguration.GuestDefault))
+            : machine.Guest;
+        return true;
+    }
+
+    /// <summary>Issues one call from VP 0 of <paramref name="partition"/>, which identifies itself first (guest OS id set).</summary>
+    /// <param name="partition">The calling partition.</param>
+    /// <param name="request">The call.</param>
+    /// <exception cref="ArgumentOutOfRangeException">The input offset is not 0 to 4095 (API misuse).</exception>
+    public static RawCallOutcome Issue(Partition partition, RawCallRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(partition);
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentOutOfRangeException.ThrowIfNegative(request.InputOffset);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(request.InputOffset, 4095);
+        partition.GuestOsId = GuestLayout.LinuxGuestOsId;
+        partition.TryGetVp(0, out var vp);
+        var inputPage = GuestLayout.InputPage(0);
+        var outputPage = inputPage + 0x1000;
+        partition.Memory.TryWrite(inputPage + (ulong)request.InputOffset, request.Input);
+
+        var registers = default(HypercallRegisters);
+        registers[HypercallRegisters.Result] = vp!.Architecture == HvArchitecture.Arm64 ? Hypercalls.Arm64FunctionId : 0;
+        registers[HypercallRegisters.Control] = request.Control.Value;
+        registers[HypercallRegisters.Input] = request.Rdx ?? (request.Input.Length > 0 ? inputPage + (ulong)request.InputOffset : 0);
+        registers[HypercallRegisters.Output] = request.R8 ?? (request.Control.IsFast ? 0 : outputPage);
+        var trace = new HypercallTrace();
+        var output = new byte[Math.Max(0, request.OutputLength)];
+        try
+        {
+            new SimulatedProcessor(vp, trace).Execute(ref registers);
+        }
+        catch (HvGuestException)
+        {
+            return new RawCallOutcome(default, partition.Hypervisor.Name, 1, vp.LastFault, output);
+        }
+        partition.Memory.TryRead(outputPage, output);
+        var entry = trace.Entries[0];
+        return new RawCallOutcome(entry.Result, entry.HandledBy, entry.Executions, VpFault.None, output);
+    }
+}
