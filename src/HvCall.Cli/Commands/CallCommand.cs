@@ -3,8 +3,8 @@ using System.CommandLine;
 using System.IO;
 using HvCall.Abi;
 using HvCall.Cli.Infrastructure;
-using HvCall.Guest;
 using HvCall.Hypervisor.Partitions;
+using HvCall.Hypervisor.Profiles;
 using HvCall.Hypervisor.Processors;
 using HvCall.Simulation.Machines;
 
@@ -12,8 +12,9 @@ namespace HvCall.Cli.Commands;
 
 /// <summary>
 /// <c>hvcall call --control VALUE [--in HEX] [--in-offset N] [--rdx V] [--r8 V] [--topology flat|nested]
-/// [--caller root|guest] [--privileges MASK] [--arch x64|arm64] [--json]</c>: one raw hypercall on a
-/// fresh simulated machine, issued by VP 0 of the chosen partition, with the result decoded.
+/// [--caller root|guest] [--privileges MASK] [--arch x64|arm64] [--host PROFILE] [--enforce-cpuid] [--json]</c>: one raw
+/// hypercall on a fresh simulated machine whose L0 answers as the host profile, issued by VP 0 of the chosen partition
+/// (<see cref="RawHypercall"/>), with the result decoded.
 /// </summary>
 internal static class CallCommand
 {
@@ -32,86 +33,49 @@ internal static class CallCommand
         caller.AcceptOnlyFromAmong("root", "guest");
         var privileges = CommonOptions.Number("--privileges", "The caller's 64-bit partition privilege mask (low half = CPUID 0x40000003 EAX, high half = EBX).");
         var architecture = CommonOptions.Architecture();
+        var host = CommonOptions.HostProfile("--host", "The host L0 answers as: hyperv (default), kvm, kvm-relay, qemu or openvmm (on nested, L1 stays Hyper-V).");
+        var enforceCpuid = new Option<bool>("--enforce-cpuid") { Description = "Turn the host profile's EnforceCpuid on (KVM_CAP_HYPERV_ENFORCE_CPUID: kvm enforces privileges only then)." };
         var json = CommonOptions.Json();
         var command = new Command("call", "Issue one raw hypercall on a fresh simulated machine and decode the result.")
         {
-            control, input, inputOffset, rdx, r8, topology, caller, privileges, architecture, json,
+            control, input, inputOffset, rdx, r8, topology, caller, privileges, architecture, host, enforceCpuid, json,
         };
         command.SetAction(parseResult =>
         {
             var topologyValue = parseResult.GetResult(topology) is null ? Topology.Flat : parseResult.GetValue(topology);
             var callerKind = parseResult.GetValue(caller) ?? (topologyValue == Topology.Nested ? "root" : "guest");
-            var request = new CallRequest(
-                new HypercallControl(parseResult.GetValue(control) ?? 0),
-                ParseHex(parseResult.GetValue(input)),
-                parseResult.GetValue(inputOffset) ?? 0,
-                parseResult.GetValue(rdx),
-                parseResult.GetValue(r8));
+            var request = new RawCallRequest(new HypercallControl(parseResult.GetValue(control) ?? 0))
+            {
+                Input = ParseHex(parseResult.GetValue(input)),
+                InputOffset = parseResult.GetValue(inputOffset) ?? 0,
+                Rdx = parseResult.GetValue(rdx),
+                R8 = parseResult.GetValue(r8),
+            };
             if (request.InputOffset is < 0 or >= 4096)
                 throw new CliUsageException($"--in-offset must be 0 to 4095, not {request.InputOffset}.");
-            var options = new MachineOptions { Topology = topologyValue, Architecture = CommonOptions.ArchitectureOrDefault(parseResult.GetValue(architecture)) };
+            var profile = CommonOptions.HostProfileOrDefault(parseResult.GetValue(host));
+            if (parseResult.GetValue(enforceCpuid))
+                profile = profile with { EnforceCpuid = true };
+            var options = new MachineOptions
+            {
+                Topology = topologyValue,
+                Architecture = CommonOptions.ArchitectureOrDefault(parseResult.GetValue(architecture)),
+                L0Profile = profile,
+            };
             if (options.Validate() is { } problem)
                 throw new CliUsageException(problem);
-            var partition = Caller(Machine.Build(options), callerKind);
+            if (!RawHypercall.TryGetCaller(Machine.Build(options), callerKind == "root" ? RawCaller.Root : RawCaller.Guest, out var partition, out var callerProblem))
+                throw new CliUsageException(callerProblem);
             if (parseResult.GetValue(privileges) is { } mask)
                 partition.Privileges = (HvPartitionPrivileges)mask;
-            var outcome = Issue(partition, request);
+            var outcome = RawHypercall.Issue(partition, request);
             if (parseResult.GetValue(json))
-                WriteJson(context.Out, partition, outcome);
+                WriteJson(context.Out, partition, profile, outcome);
             else
-                WriteText(context.Out, partition, request, outcome);
+                WriteText(context.Out, partition, profile, request, outcome);
             return ExitCodes.Success;
         });
         return command;
-    }
-
-    private sealed record CallRequest(HypercallControl Control, byte[] Input, int InputOffset, ulong? Rdx, ulong? R8);
-
-    private sealed record CallOutcome(HypercallResult Result, string HandledBy, int Executions, VpFault Fault, byte[] Output);
-
-    private static Partition Caller(Machine machine, string kind)
-    {
-        if (machine.Options.Topology == Topology.Flat)
-        {
-            if (kind == "guest")
-                return machine.Guest;
-            if (machine.Options.Architecture != HvArchitecture.X64)
-                throw new CliUsageException("The L0 root partition is x64; use --caller guest for an ARM64 caller.");
-            return machine.Host;
-        }
-        if (kind == "root")
-            return machine.Guest;
-        return machine.L1!.CreatePartition(new PartitionConfiguration("l1-guest", HvArchitecture.X64, 1, machine.Options.MemorySize, PartitionConfiguration.GuestDefault));
-    }
-
-    // The partition has booted: its guest OS id is set, so the call reaches the dispatcher. VP 0's
-    // processor executes the raw register block and re-executes a continued rep call.
-    private static CallOutcome Issue(Partition partition, CallRequest request)
-    {
-        partition.GuestOsId = GuestLayout.LinuxGuestOsId;
-        partition.TryGetVp(0, out var vp);
-        var inputPage = GuestLayout.InputPage(0);
-        var outputPage = inputPage + 0x1000;
-        partition.Memory.TryWrite(inputPage + (ulong)request.InputOffset, request.Input);
-
-        var registers = default(HypercallRegisters);
-        registers[HypercallRegisters.Result] = vp!.Architecture == HvArchitecture.Arm64 ? Hypercalls.Arm64FunctionId : 0;
-        registers[HypercallRegisters.Control] = request.Control.Value;
-        registers[HypercallRegisters.Input] = request.Rdx ?? (request.Input.Length > 0 ? inputPage + (ulong)request.InputOffset : 0);
-        registers[HypercallRegisters.Output] = request.R8 ?? (request.Control.IsFast ? 0 : outputPage);
-        var trace = new HypercallTrace();
-        var output = new byte[16];
-        try
-        {
-            new SimulatedProcessor(vp, trace).Execute(ref registers);
-        }
-        catch (HvGuestException)
-        {
-            return new CallOutcome(default, partition.Hypervisor.Name, 1, vp.LastFault, output);
-        }
-        partition.Memory.TryRead(outputPage, output);
-        var entry = trace.Entries[0];
-        return new CallOutcome(entry.Result, entry.HandledBy, entry.Executions, VpFault.None, output);
     }
 
     private static byte[] ParseHex(string? text)
@@ -131,7 +95,7 @@ internal static class CallCommand
         }
     }
 
-    private static void WriteJson(TextWriter output, Partition caller, CallOutcome outcome)
+    private static void WriteJson(TextWriter output, Partition caller, HostProfile host, RawCallOutcome outcome)
     {
         var result = outcome.Result;
         JsonOutput.Write(output, writer =>
@@ -150,6 +114,8 @@ internal static class CallCommand
                 writer.WriteNumber("repsCompleted", result.RepsCompleted);
             }
             writer.WriteString("handledBy", outcome.HandledBy);
+            writer.WriteString("host", host.Name);
+            writer.WriteBoolean("privilegesEnforced", host.EnforcesPrivileges);
             writer.WriteNumber("result", result.Value);
             writer.WriteString("caller", caller.Name);
             writer.WriteNumber("executions", outcome.Executions);
@@ -162,7 +128,7 @@ internal static class CallCommand
         });
     }
 
-    private static void WriteText(TextWriter output, Partition caller, CallRequest request, CallOutcome outcome)
+    private static void WriteText(TextWriter output, Partition caller, HostProfile host, RawCallRequest request, RawCallOutcome outcome)
     {
         var result = outcome.Result;
         var control = request.Control;
@@ -171,6 +137,7 @@ internal static class CallCommand
             ("control", $"{control} ({control.Code}{(control.IsFast ? ", fast" : "")}{(control.IsNested ? ", nested" : "")}{(control.RepCount > 0 ? $", {control.RepCount} reps from {control.RepStart}" : "")})"),
             ("caller", $"{caller.Name} on {caller.Hypervisor.Name}, vp0"),
             ("handled by", outcome.HandledBy),
+            ("host", $"L0 answers as {host.Name} ({host.Description}); privileges {(host.EnforcesPrivileges ? "enforced" : "not enforced")}"),
             ("result", outcome.Fault != VpFault.None ? $"fault: {outcome.Fault} (no result)" : $"0x{result.Value:X16}"),
             ("status", outcome.Fault != VpFault.None ? "-" : $"0x{(ushort)result.Status:X4} {HvStatusNames.TlfsName(result.Status)}"),
             ("reps completed", result.RepsCompleted.ToString(System.Globalization.CultureInfo.InvariantCulture)),

@@ -15,8 +15,8 @@ namespace HvCall.Cli.Commands;
 
 /// <summary>
 /// <c>hvcall simulate [--topology nested|flat] [--arch x64|arm64] [--routing auto|none] [--vps N] [--seed S]
-/// [--packets N] [--packet-size S] [--heartbeats N] [--calls] [--json]</c>: VMBus on a simulated machine, from
-/// bring-up through channel traffic to unload, with the hypercalls the guest issued.
+/// [--l0 PROFILE] [--packets N] [--packet-size S] [--heartbeats N] [--calls] [--json]</c>: VMBus on a simulated machine,
+/// from bring-up through channel traffic to unload, with the hypercalls the guest issued; L0 answers as the host profile.
 /// </summary>
 internal static class SimulateCommand
 {
@@ -48,12 +48,14 @@ internal static class SimulateCommand
             HelpName = "default|naive-root|routing-none",
         };
         scenario.AcceptOnlyFromAmong("default", "naive-root", "routing-none");
+        var l0 = CommonOptions.HostProfile("--l0",
+            "The host L0 answers hypercalls as: hyperv (default), kvm, kvm-relay, qemu or openvmm; on nested, L1 stays Hyper-V.");
         var calls = new Option<bool>("--calls") { Description = "List every hypercall instead of the per-code summary." };
         var json = CommonOptions.Json();
         var command = new Command("simulate",
             "Run VMBus on a simulated flat or nested Hyper-V machine: bring-up, channels over GPADLs and rings, heartbeat, shutdown and echo traffic, close, unload.")
         {
-            topology, architecture, routing, vps, seed, l2Guests, scenario, packets, packetSize, heartbeats, calls, json,
+            topology, architecture, routing, vps, seed, l2Guests, l0, scenario, packets, packetSize, heartbeats, calls, json,
         };
         command.SetAction(parseResult =>
         {
@@ -64,6 +66,7 @@ internal static class SimulateCommand
                 Routing = parseResult.GetValue(routing) == "none" ? RoutingMode.None : RoutingMode.Auto,
                 VpCount = parseResult.GetValue(vps) ?? 1,
                 Seed = parseResult.GetValue(seed) ?? 1,
+                L0Profile = CommonOptions.HostProfileOrDefault(parseResult.GetValue(l0)),
                 L2Guests = parseResult.GetValue(l2Guests) is { } count
                     ? count <= MachineOptions.MaxL2Guests ? (int)count : throw new CliUsageException($"A nested machine has 0 to {MachineOptions.MaxL2Guests} L2 guests, not {count}.")
                     : null,

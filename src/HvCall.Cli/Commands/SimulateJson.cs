@@ -16,6 +16,7 @@ internal static class SimulateJson
         writer.WriteStartObject();
         writer.WriteString("topology", SimulateText.Spell(report.Topology));
         writer.WriteString("architecture", CommonOptions.Spell(report.Architecture));
+        writer.WriteString("l0", report.L0Profile.Name);
         writer.WriteString("routing", report.Routing == RoutingMode.None ? "none" : "auto");
         writer.WriteBoolean("nestedRouting", report.NestedRouting);
         writer.WriteNumber("vps", report.VpCount);

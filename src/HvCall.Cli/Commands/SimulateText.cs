@@ -23,7 +23,7 @@ internal static class SimulateText
             : $"L0 -> l1-vm -> L1 -> root partition and {report.Children.Count} L2 guest(s) (guest code on each; the root serves the guests)";
         TextListing.WriteFields(output,
         [
-            ("machine", $"{Spell(report.Topology)}, {CommonOptions.Spell(report.Architecture)}, {report.VpCount} VP(s): {machine}"),
+            ("machine", $"{Spell(report.Topology)}, {CommonOptions.Spell(report.Architecture)}, {report.VpCount} VP(s): {machine}; L0 answers as {report.L0Profile.Name}"),
             ("routing", $"{(report.Routing == RoutingMode.None ? "none (table switched off)" : "auto (from CPUID)")}; nested bit on PostMessage/SignalEvent: {TextListing.YesNo(report.NestedRouting)}"),
             ("seed", report.Seed.ToString(CultureInfo.InvariantCulture)),
             ("scenario", ScenarioNames.Spell(report.Scenario)),

@@ -1,6 +1,7 @@
 using HvCall.Simulation.Text;
 using System.CommandLine;
 using HvCall.Abi;
+using HvCall.Hypervisor.Profiles;
 using HvCall.Simulation.Machines;
 
 namespace HvCall.Cli.Infrastructure;
@@ -55,6 +56,30 @@ internal static class CommonOptions
             return Simulation.Machines.Topology.Flat;
         },
     };
+
+    /// <summary>
+    /// A host profile option (<c>--l0</c>, <c>--host</c>): a name of <see cref="HostProfiles.All"/>, case-insensitive, with
+    /// a one-line error listing the names; absent means hyperv (read it with <see cref="HostProfileOrDefault"/>).
+    /// </summary>
+    /// <param name="name">The option name.</param>
+    /// <param name="description">Its description.</param>
+    public static Option<HostProfile?> HostProfile(string name, string description) => new(name)
+    {
+        Description = description,
+        HelpName = "hyperv|kvm|kvm-relay|qemu|openvmm",
+        CustomParser = static result =>
+        {
+            var token = result.Tokens.Count == 1 ? result.Tokens[0].Value : string.Empty;
+            if (HostProfiles.TryGet(token, out var profile))
+                return profile;
+            result.AddError($"Unknown host profile '{token}': use {HostProfiles.NameList}.");
+            return null;
+        },
+    };
+
+    /// <summary>The value of a <see cref="HostProfile"/> option, <see cref="HostProfiles.Hyperv"/> when absent.</summary>
+    /// <param name="value">The parsed option value.</param>
+    public static HostProfile HostProfileOrDefault(HostProfile? value) => value ?? HostProfiles.Hyperv;
 
     /// <summary>A 64-bit number option (hex <c>0x…</c> or decimal) with a one-line error.</summary>
     /// <param name="name">The option name, such as <c>--seed</c>.</param>
