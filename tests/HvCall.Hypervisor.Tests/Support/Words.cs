@@ -43,6 +43,8 @@ internal static class St
     public const ushort InvalidAlignment = 0x4;
     public const ushort InvalidParameter = 0x5;
     public const ushort AccessDenied = 0x6;
+    public const ushort OperationDenied = 0x8;
+    public const ushort InsufficientMemory = 0xB;
     public const ushort InvalidPartitionId = 0xD;
     public const ushort InvalidVpIndex = 0xE;
     public const ushort InvalidPortId = 0x11;
