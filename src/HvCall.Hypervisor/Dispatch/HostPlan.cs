@@ -66,11 +66,29 @@ internal sealed class CodePlan
     {
         var rule = profile.RuleFor(code);
         Owner = owner;
-        Implemented = implemented;
-        Checks = [.. rule?.Checks ?? profile.Checks];
+        Implemented = implemented && HypercallCatalog.TryGet(code, out _);
+        var info = HypercallCatalog.TryGet(code, out var known) ? known : null;
+        Privilege = rule?.Privilege;
+        // Checks that cannot fail for this code under this host (the code is implemented; privileges are not enforced or
+        // the call needs none; the fixed input and output fit the smallest register block) are left out: the first
+        // failing check, and so the status, is the same.
+        Checks = [.. System.Linq.Enumerable.Where(rule?.Checks ?? profile.Checks, c => !AlwaysPasses(c, owner, info))];
+        // A control word with none of CleanMask's bits set passes every check that reads only the control word, so a
+        // dispatch of such a word can skip those too.
+        if (info is not null && !info.IsRep)
+        {
+            CleanMask = ~(HypercallControl.CodeMask | (info.FastCapable ? HypercallControl.FastBit : 0) |
+                (info.IsVariable ? HypercallControl.VariableHeaderMask : 0));
+            CleanChecks = [.. System.Linq.Enumerable.Where(Checks, c => c is not (HostCheck.NestedBit or HostCheck.ReservedBits
+                or HostCheck.RepFields or HostCheck.VariableHeader or HostCheck.FastForm) && !(c == HostCheck.FastSize && FixedSizesFitRegisters(info)))];
+        }
+        else
+        {
+            CleanMask = ulong.MaxValue;
+            CleanChecks = Checks;
+        }
         FastStatus = rule?.FastStatus ?? profile.FastWithoutFastFormStatus ?? profile.InvalidControlStatus;
         Memory = rule?.Memory ?? profile.Memory;
-        Privilege = rule?.Privilege;
         FixedStatus = rule?.FixedStatus;
         InputFieldStatus = rule?.InputFieldStatus ?? HvStatus.InvalidParameter;
         PostMessage = rule?.PostMessage ?? profile.PostMessage;
@@ -83,13 +101,32 @@ internal sealed class CodePlan
         SlicesRepCalls = profile.SlicesRepCalls;
     }
 
+    private bool AlwaysPasses(HostCheck check, HostPlan owner, HypercallInfo? info) => check switch
+    {
+        HostCheck.KnownCode => Implemented,
+        HostCheck.Privilege => !owner.EnforcesPrivileges || !Implemented ||
+            (Privilege ?? info!.RequiredPrivilege) == HvPartitionPrivileges.None && (Privilege is not null || !info!.RootPartitionOnly),
+        _ => false,
+    };
+
+    // A simple call without variable header: its sizes are fixed, so whether they fit the x64 block (14 qwords, the
+    // smaller of the two) is known in advance.
+    private static bool FixedSizesFitRegisters(HypercallInfo info) =>
+        info.SizesKnown && !info.IsVariable && ((info.InputSize!.Value + 15) & ~15) + info.OutputSize!.Value <= 14 * 8;
+
     /// <summary>The host whose plan this is (the VMM's, after a hand-off).</summary>
     public HostPlan Owner { get; }
 
-    /// <summary>True when the host implements the code.</summary>
+    /// <summary>True when the host implements the code and the catalog knows it.</summary>
     public bool Implemented { get; }
 
     public HostCheck[] Checks { get; }
+
+    /// <summary>Bits that must all be clear in a control word for <see cref="CleanChecks"/> to stand for <see cref="Checks"/>.</summary>
+    public ulong CleanMask { get; }
+
+    /// <summary><see cref="Checks"/> without those that read only the control word (which a clean word passes).</summary>
+    public HostCheck[] CleanChecks { get; }
 
     public HvStatus FastStatus { get; }
 

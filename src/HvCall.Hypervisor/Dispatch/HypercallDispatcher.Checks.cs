@@ -17,7 +17,7 @@ public sealed partial class HypercallDispatcher
         HypercallOrigin origin, ref CodePlan plan)
     {
         var control = frame.Control;
-        var checks = plan.Checks;
+        var checks = (control.Value & plan.CleanMask) == 0 ? plan.CleanChecks : plan.Checks;
         for (var i = 0; i < checks.Length; i++)
         {
             var check = checks[i];
@@ -26,15 +26,15 @@ public sealed partial class HypercallDispatcher
                 if (plan.Owner.Vmm is not { } vmm)
                     return plan.UnknownCode;
                 plan = vmm.For(control.Code);
-                checks = plan.Checks;
+                checks = (control.Value & plan.CleanMask) == 0 ? plan.CleanChecks : plan.Checks;
                 i = -1;
                 continue;
             }
             var status = check switch
             {
                 HostCheck.NestedBit => origin == HypercallOrigin.Caller && control.IsNested ? plan.InvalidControl : HvStatus.Success,
-                HostCheck.KnownCode => info is not null && plan.Implemented ? HvStatus.Success : plan.UnknownCode,
-                HostCheck.Privilege => CheckPrivilege(caller, info, plan),
+                HostCheck.KnownCode => plan.Implemented ? HvStatus.Success : plan.UnknownCode,
+                HostCheck.Privilege => plan.Owner.EnforcesPrivileges ? CheckPrivilege(caller, info, plan) : HvStatus.Success,
                 HostCheck.Simulated => info is not null && handler is not null ? HvStatus.Success : plan.UnknownCode,
                 HostCheck.ReservedBits => (control.Value & plan.Owner.ReservedMask) != 0 ? plan.InvalidControl : HvStatus.Success,
                 HostCheck.RepFields => info is null ? plan.UnknownCode : RepFieldsValid(control, info, plan) ? HvStatus.Success : plan.InvalidControl,
@@ -42,8 +42,8 @@ public sealed partial class HypercallDispatcher
                     : !info.IsVariable && control.VariableHeaderSize != 0 ? plan.InvalidControl : HvStatus.Success,
                 HostCheck.FastForm => info is null ? plan.UnknownCode
                     : control.IsFast && !info.FastCapable ? plan.FastStatus : HvStatus.Success,
-                HostCheck.FastSize => CheckFastSize(ref frame, info, handler, plan),
-                HostCheck.Memory => CheckMemory(caller.Partition.Memory, ref frame, info, handler, plan),
+                HostCheck.FastSize => control.IsFast ? CheckFastSize(ref frame, info, handler, plan) : HvStatus.Success,
+                HostCheck.Memory => control.IsFast ? HvStatus.Success : CheckMemory(caller.Partition.Memory, ref frame, info, handler, plan),
                 _ => HvStatus.Success,
             };
             if (status != HvStatus.Success)
