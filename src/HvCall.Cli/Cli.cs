@@ -24,6 +24,7 @@ internal static class Cli
         RoutesCommand.Create,
         SimulateCommand.Create,
         CallCommand.Create,
+        ConformanceCommand.Create,
     ];
 
     /// <summary>Runs hvcall with <paramref name="args"/>.</summary>
