@@ -87,6 +87,8 @@ internal sealed class CodePlan
             CleanMask = ulong.MaxValue;
             CleanChecks = Checks;
         }
+        foreach (var check in CleanChecks)
+            CleanSet |= 1u << (int)check;
         FastStatus = rule?.FastStatus ?? profile.FastWithoutFastFormStatus ?? profile.InvalidControlStatus;
         Memory = rule?.Memory ?? profile.Memory;
         FixedStatus = rule?.FixedStatus;
@@ -127,6 +129,9 @@ internal sealed class CodePlan
 
     /// <summary><see cref="Checks"/> without those that read only the control word (which a clean word passes).</summary>
     public HostCheck[] CleanChecks { get; }
+
+    /// <summary>The kinds in <see cref="CleanChecks"/> as a bit set (bit <c>(int)kind</c>), for the success path.</summary>
+    public uint CleanSet { get; }
 
     public HvStatus FastStatus { get; }
 

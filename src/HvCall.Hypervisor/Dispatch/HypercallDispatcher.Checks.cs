@@ -13,6 +13,29 @@ public sealed partial class HypercallDispatcher
     /// continues with the VMM's plan for the code, from its first check, and the handler then follows the VMM's rules.
     /// </summary>
     /// <remarks>host-implementations.md §1.9 (statuses per host), §4.2 (KVM's order), §4.5 (hand-off), §7 (OpenVMM's order).</remarks>
+    // The success path of a clean control word: whether every check of the plan's clean set passes. The checks are the
+    // same as RunChecks's, evaluated without the ordered loop; the order only decides which failure is reported, so any
+    // failure (or a hand-off to the VMM) goes back to RunChecks for the status.
+    private static bool CleanChecksPass(VirtualProcessor caller, ref HypercallFrame frame, HypercallInfo? info, HypercallHandler? handler, CodePlan plan)
+    {
+        var set = plan.CleanSet;
+        if ((set & (1u << (int)HostCheck.HandToVmm)) != 0)
+            return false;
+        if ((set & (1u << (int)HostCheck.KnownCode)) != 0 && !plan.Implemented)
+            return false;
+        if ((set & (1u << (int)HostCheck.Simulated)) != 0 && (info is null || handler is null))
+            return false;
+        if ((set & (1u << (int)HostCheck.Privilege)) != 0 && plan.Owner.EnforcesPrivileges && CheckPrivilege(caller, info, plan) != HvStatus.Success)
+            return false;
+        if ((set & (1u << (int)HostCheck.FastSize)) != 0 && frame.Control.IsFast && CheckFastSize(ref frame, info, handler, plan) != HvStatus.Success)
+            return false;
+        if ((set & (1u << (int)HostCheck.Memory)) != 0 && !frame.Control.IsFast && CheckMemory(caller.Partition.Memory, ref frame, info, handler, plan) != HvStatus.Success)
+            return false;
+        const uint others = (1u << (int)HostCheck.NestedBit) | (1u << (int)HostCheck.ReservedBits) | (1u << (int)HostCheck.RepFields) |
+            (1u << (int)HostCheck.VariableHeader) | (1u << (int)HostCheck.FastForm);
+        return (set & others) == 0;
+    }
+
     private static HvStatus RunChecks(VirtualProcessor caller, ref HypercallFrame frame, HypercallInfo? info, HypercallHandler? handler,
         HypercallOrigin origin, ref CodePlan plan)
     {

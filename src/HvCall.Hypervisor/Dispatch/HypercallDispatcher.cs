@@ -107,7 +107,9 @@ public sealed partial class HypercallDispatcher
         HypercallCatalog.TryGet(control.Code, out var info);
         var handler = Find(control.Code);
         var plan = _plan.For(control.Code);
-        var status = RunChecks(caller, ref frame, info, handler, origin, ref plan);
+        var status = (control.Value & plan.CleanMask) == 0 && CleanChecksPass(caller, ref frame, info, handler, plan)
+            ? HvStatus.Success
+            : RunChecks(caller, ref frame, info, handler, origin, ref plan);
         if (status != HvStatus.Success)
             return new HypercallResult(status);
         if (info is null || handler is null || !info.SizesKnown)
