@@ -21,49 +21,13 @@ public sealed class NestedForwardingTests
     private const uint Conn = 0x2001;
     private const uint EventConn = 0x2002;
 
-    private sealed class Nested
-    {
-        public Nested(HvPartitionPrivileges l1VmPrivileges = PartitionConfiguration.GuestDefault)
-        {
-            L0 = new HvHypervisor("L0");
-            L1Vm = L0.CreatePartition(new PartitionConfiguration("l1-vm", HvArchitecture.X64, 2, TestMachine.MemorySize, l1VmPrivileges) { GuestOsId = TestMachine.GuestOsIdValue });
-            L1 = new HvHypervisor("L1", L1Vm);
-            Root = L1.CreatePartition(new PartitionConfiguration("root", HvArchitecture.X64, 2, TestMachine.MemorySize, PartitionConfiguration.RootDefault)
-            { IsRoot = true, SharedMemory = L1Vm.Memory, GuestOsId = TestMachine.GuestOsIdValue });
-            L1Guest = L1.CreatePartition(new PartitionConfiguration("guest", HvArchitecture.X64, 1, TestMachine.MemorySize, PartitionConfiguration.GuestDefault) { GuestOsId = TestMachine.GuestOsIdValue });
-            Assert.Equal(HvStatus.Success, L0.CreatePort(L1Vm, 0x10, PortType.Message, 1, 2));
-            Assert.Equal(HvStatus.Success, L0.ConnectPort(L1Vm, Conn, L1Vm, 0x10));
-            Assert.Equal(HvStatus.Success, L0.CreatePort(L1Vm, 0x20, PortType.Event, 1, 3, 0, 16));
-            Assert.Equal(HvStatus.Success, L0.ConnectPort(L1Vm, EventConn, L1Vm, 0x20));
-        }
-
-        public HvHypervisor L0 { get; }
-        public Partition L1Vm { get; }
-        public HvHypervisor L1 { get; }
-        public Partition Root { get; }
-        public Partition L1Guest { get; }
-        public VirtualProcessor RootVp1 => Root.VirtualProcessors[1];
-        public VirtualProcessor L1VmVp1 => L1Vm.VirtualProcessors[1];
-
-        /// <summary>The root enables l1-vm VP 1's SynIC in L0 through the nested MSRs, pages in its own (shared) memory.</summary>
-        public void EnableL0Synic()
-        {
-            var vp = RootVp1;
-            Assert.Equal(VpFault.None, L1.WriteMsr(vp, Msr.NestedSimp, TestMachine.SimpPage(vp) | 1));
-            Assert.Equal(VpFault.None, L1.WriteMsr(vp, Msr.NestedSiefp, TestMachine.SiefpPage(vp) | 1));
-            Assert.Equal(VpFault.None, L1.WriteMsr(vp, Msr.NestedSint(2), 0x50));
-            Assert.Equal(VpFault.None, L1.WriteMsr(vp, Msr.NestedSint(3), 0x51));
-            Assert.Equal(VpFault.None, L1.WriteMsr(vp, Msr.NestedScontrol, 1));
-        }
-    }
-
     private static Outcome Post(VirtualProcessor vp, bool nested, uint conn = Conn, uint type = 1) =>
         Cpu.Issue(vp, Words.Control(Code.PostMessage, nested: nested), false, Inputs.PostMessage(conn, type, [0xAB, 0xCD]), 0);
 
     [Fact]
     public void Nested_post_from_the_l1_root_is_handled_by_L0_as_a_call_from_l1_vm_and_lands_in_its_synic()
     {
-        var n = new Nested();
+        var n = new NestedRig();
         n.EnableL0Synic();
 
         var outcome = Post(n.RootVp1, nested: true);
@@ -82,12 +46,12 @@ public sealed class NestedForwardingTests
     [Fact]
     public void Nested_post_errors_come_from_L0_unchanged_and_use_l1_vm_privileges()
     {
-        var n = new Nested();
+        var n = new NestedRig();
         n.EnableL0Synic();
         Assert.Equal((St.InvalidConnectionId, "L0"), (Post(n.RootVp1, true, conn: 0x999).Status, Post(n.RootVp1, true, conn: 0x999).Exit.HandledBy));
         Assert.Equal(St.InvalidParameter, Post(n.RootVp1, true, type: 0).Status);
 
-        var denied = new Nested(PartitionConfiguration.GuestDefault & ~HvPartitionPrivileges.PostMessages);
+        var denied = new NestedRig(l1VmPrivileges: PartitionConfiguration.GuestDefault & ~HvPartitionPrivileges.PostMessages);
         var outcome = Post(denied.RootVp1, nested: true); // the root holds PostMessages, l1-vm does not
         Assert.Equal((St.AccessDenied, "L0"), (outcome.Status, outcome.Exit.HandledBy));
     }
@@ -95,7 +59,7 @@ public sealed class NestedForwardingTests
     [Fact]
     public void Same_post_without_the_nested_bit_is_handled_by_L1_which_has_no_such_connection()
     {
-        var n = new Nested();
+        var n = new NestedRig();
         n.EnableL0Synic();
 
         var outcome = Post(n.RootVp1, nested: false);
@@ -109,7 +73,7 @@ public sealed class NestedForwardingTests
     [InlineData(false)]
     public void Nested_signal_from_the_root_sets_the_flag_in_l1_vm_event_page(bool fast)
     {
-        var n = new Nested();
+        var n = new NestedRig();
         n.EnableL0Synic();
 
         var outcome = Cpu.Issue(n.RootVp1, Words.Control(Code.SignalEvent, nested: true), fast, Inputs.Qword(Inputs.SignalEvent(EventConn, 5)), 0);
@@ -122,7 +86,7 @@ public sealed class NestedForwardingTests
     [Fact]
     public void Nested_bit_from_a_non_root_L1_partition_is_invalid_input_handled_by_L1()
     {
-        var n = new Nested();
+        var n = new NestedRig();
         var outcome = Post(n.L1Guest.VirtualProcessors[0], nested: true);
         Assert.Equal((St.InvalidHypercallInput, "L1"), (outcome.Status, outcome.Exit.HandledBy));
     }
@@ -145,7 +109,7 @@ public sealed class NestedForwardingTests
     [Fact]
     public void Nested_msrs_are_GP_outside_a_nested_root()
     {
-        var n = new Nested();
+        var n = new NestedRig();
         foreach (var msr in (uint[])[Msr.NestedSimp, Msr.NestedScontrol, Msr.NestedVpIndex, Msr.NestedSint(0), Msr.NestedEom])
         {
             Assert.Equal(VpFault.GeneralProtection, n.L1.ReadMsr(n.L1Guest.VirtualProcessors[0], msr, out _));
@@ -159,7 +123,7 @@ public sealed class NestedForwardingTests
     [Fact]
     public void Nested_vp_index_and_sversion_read_L0_and_nested_eom_drains_L0_queue()
     {
-        var n = new Nested();
+        var n = new NestedRig();
         n.EnableL0Synic();
         Assert.Equal(VpFault.None, n.L1.ReadMsr(n.RootVp1, Msr.NestedVpIndex, out var index));
         Assert.Equal(n.L1VmVp1.Index, (uint)index);
@@ -181,7 +145,7 @@ public sealed class NestedForwardingTests
     [InlineData(false)]
     public void Continued_rep_call_forwarded_to_L0_keeps_the_nested_bit_in_rcx(bool fast)
     {
-        var n = new Nested();
+        var n = new NestedRig();
         n.L0.Dispatcher.RepsPerTimeSlice = 2;
         var control = Words.Control(Code.FlushVirtualAddressList, repCount: 5, nested: true) | (fast ? Words.FastBit : 0);
         var input = new byte[24 + 5 * 8];
