@@ -1,7 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Runtime.InteropServices;
-using System.Threading;
 using HvCall.Abi;
 using HvCall.Abi.Messages;
 using HvCall.Simulation.Machines;
@@ -225,10 +223,7 @@ public sealed partial class GuestChannel
     /// <summary>vmbus_chan_sched: test-and-clear the channel's flag in the SINT 2 area of its VP's event flags page.</summary>
     private bool TakeInterrupt()
     {
-        var relId = (int)Offer.ChildRelId;
-        var flags = MemoryMarshal.Cast<byte, uint>(Vp.EventFlagsPage.Span.Slice(VmBusProtocol.MessageSint * 256, 256));
-        var bit = 1u << (relId % 32);
-        if ((Interlocked.And(ref flags[relId / 32], ~bit) & bit) == 0)
+        if (!SynicPages.TakeFlag(Vp.EventFlagsPage.Span, VmBusProtocol.MessageSint, (int)Offer.ChildRelId))
             return false;
         InterruptsReceived++;
         return true;

@@ -1,7 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Runtime.InteropServices;
-using System.Threading;
 using HvCall.Abi.Messages;
 using HvCall.Abi.Registers;
 using HvCall.Guest;
@@ -107,25 +105,19 @@ public sealed class RootVmBusHosting
     // event flags of SINT 2, flag 64·guest + relid, test-and-clear.
     private void Pump()
     {
-        var slot = _messagePage.Span.Slice(VmBusProtocol.MessageSint * HvMessage.Size, HvMessage.Size);
-        ref var typeField = ref MemoryMarshal.Cast<byte, uint>(slot)[0];
-        var type = Volatile.Read(ref typeField);
+        var type = SynicPages.TakeMessage(_messagePage.Span, VmBusProtocol.MessageSint, _slot, out var pending);
         if (type != HvMessageType.None)
         {
-            slot.CopyTo(_slot);
-            var pending = HvMessage.IsMessagePending(slot);
-            Interlocked.CompareExchange(ref typeField, HvMessageType.None, type);
             if (pending && !_vp.Synic.TryWriteNonNested(SynicRegister.Eom, 0))
                 _errors.Add("writing the L1 EOM faulted");
             var port = HvMessage.Sender(_slot) - RootServerTransport.MessagePortBase;
             if (type == VmBusProtocol.SynicMessageType && port < (ulong)_transports.Count)
                 _transports[(int)port].Received(HvMessage.Payload(_slot).ToArray());
         }
-        var flags = MemoryMarshal.Cast<byte, uint>(_eventFlagsPage.Span.Slice(VmBusProtocol.MessageSint * 256, 256));
         var words = (_transports.Count * RootServerTransport.FlagsPerChild + 31) / 32;
         for (var w = 0; w < words; w++)
         {
-            var taken = Interlocked.Exchange(ref flags[w], 0);
+            var taken = SynicPages.TakeWord(_eventFlagsPage.Span, VmBusProtocol.MessageSint, w);
             while (taken != 0)
             {
                 var bit = System.Numerics.BitOperations.TrailingZeroCount(taken);

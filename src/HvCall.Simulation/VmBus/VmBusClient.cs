@@ -1,7 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Runtime.InteropServices;
-using System.Threading;
 using HvCall.Abi;
 using HvCall.Abi.Messages;
 using HvCall.Abi.Registers;
@@ -316,14 +314,9 @@ public sealed partial class VmBusClient
     // when the hypervisor flagged more messages pending. Messages of another SynIC type are dropped (EOM'd).
     private void Pump(GuestVp vp)
     {
-        var slot = vp.MessagePage.Span.Slice(VmBusProtocol.MessageSint * HvMessage.Size, HvMessage.Size);
-        ref var typeField = ref MemoryMarshal.Cast<byte, uint>(slot)[0];
-        var type = Volatile.Read(ref typeField);
+        var type = SynicPages.TakeMessage(vp.MessagePage.Span, VmBusProtocol.MessageSint, _slot, out var pending);
         if (type == HvMessageType.None)
             return;
-        slot.CopyTo(_slot);
-        var pending = HvMessage.IsMessagePending(slot);
-        Interlocked.CompareExchange(ref typeField, HvMessageType.None, type);
         if (pending)
         {
             EndOfMessages++;
