@@ -68,6 +68,7 @@ internal sealed class CodePlan
         Owner = owner;
         Implemented = implemented && HypercallCatalog.TryGet(code, out _);
         var info = HypercallCatalog.TryGet(code, out var known) ? known : null;
+        Info = info;
         Privilege = rule?.Privilege;
         // Checks that cannot fail for this code under this host (the code is implemented; privileges are not enforced or
         // the call needs none; the fixed input and output fit the smallest register block) are left out: the first
@@ -115,6 +116,9 @@ internal sealed class CodePlan
     // smaller of the two) is known in advance.
     private static bool FixedSizesFitRegisters(HypercallInfo info) =>
         info.SizesKnown && !info.IsVariable && ((info.InputSize!.Value + 15) & ~15) + info.OutputSize!.Value <= 14 * 8;
+
+    /// <summary>The code's catalog entry, or null for a code the catalog does not know.</summary>
+    public HypercallInfo? Info { get; }
 
     /// <summary>The host whose plan this is (the VMM's, after a hand-off).</summary>
     public HostPlan Owner { get; }

@@ -104,9 +104,9 @@ public sealed partial class HypercallDispatcher
         if (origin == HypercallOrigin.ChildHypervisor)
             frame.Control = _plan.Profile.AdmitForwarded(frame.Control);
         var control = frame.Control;
-        HypercallCatalog.TryGet(control.Code, out var info);
-        var handler = Find(control.Code);
         var plan = _plan.For(control.Code);
+        var info = plan.Info;
+        var handler = Find(control.Code);
         var status = (control.Value & plan.CleanMask) == 0 && CleanChecksPass(caller, ref frame, info, handler, plan)
             ? HvStatus.Success
             : RunChecks(caller, ref frame, info, handler, origin, ref plan);
