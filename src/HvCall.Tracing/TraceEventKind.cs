@@ -1,0 +1,57 @@
+namespace HvCall.Tracing;
+
+/// <summary>What a <see cref="TraceEvent"/> records. Each kind names the meaning of the event's words.</summary>
+public enum TraceEventKind : byte
+{
+    /// <summary>
+    /// A VP executed the hypercall instruction and trapped to the hypervisor of its partition. Words: control
+    /// word as issued (nested bit included), input (GPA, or RDX/X1 for a fast call), output (GPA, or R8/X2).
+    /// </summary>
+    HypercallIssued,
+
+    /// <summary>
+    /// A nested hypervisor handed a call with the nested bit to its parent (TLFS "Nested Virtualization"). The
+    /// event is in the parent's terms: its layer, the partition the child hypervisor runs in, the same VP index.
+    /// Words: control word (bit 31 as issued), input, output.
+    /// </summary>
+    HypercallForwarded,
+
+    /// <summary>
+    /// The handling hypervisor finished one execution of the instruction. Layer: the handler; partition and VP:
+    /// the issuer as its own hypervisor knows it. Words: control word as issued, the result word (status in bits
+    /// 15:0, reps completed in 43:32), 1 when the rep call continues (the instruction re-executes), else 0.
+    /// </summary>
+    HypercallCompleted,
+
+    /// <summary>RDMSR of a synthetic MSR. Words: MSR as issued, value, MSR as handled (a nested SynIC MSR routed
+    /// to the parent's plain one), 1 when the read raised #GP.</summary>
+    MsrRead,
+
+    /// <summary>WRMSR of a synthetic MSR. Words as for <see cref="MsrRead"/>.</summary>
+    MsrWrite,
+
+    /// <summary>The SynIC published a message in a SINT's slot (TLFS "SynIC Message Flags"). Words: SINT, message type,
+    /// 1 when more messages wait for the slot (MessagePending).</summary>
+    SynicMessageDelivered,
+
+    /// <summary>The guest wrote HV_X64_MSR_EOM (end of message). Words: none.</summary>
+    SynicEndOfMessage,
+
+    /// <summary>An event flag went from clear to set (TLFS "SynIC Event Flags"). Words: SINT, flag number.</summary>
+    EventFlagSet,
+
+    /// <summary>A SynIC interrupt was raised on the VP. Words: SINT, vector.</summary>
+    InterruptRaised,
+
+    /// <summary>A VMBus control message was posted (vmbus.md). Words: message type, 1 for host → guest, 0 for
+    /// guest → host, the channel's relid when the message names one, else 0.</summary>
+    VmBusControlMessage,
+
+    /// <summary>A VMBus packet was written to a ring (vmbus-datapath.md). Words: relid, packet type, total packet
+    /// length in bytes, 1 for host → guest, 0 for guest → host.</summary>
+    VmBusPacket,
+
+    /// <summary>A VMBus ring's fill after a write. Words: relid, bytes in use, ring data size, 1 for the
+    /// host → guest ring, 0 for guest → host.</summary>
+    RingFill,
+}
