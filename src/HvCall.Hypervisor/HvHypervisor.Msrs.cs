@@ -2,6 +2,7 @@ using HvCall.Abi;
 using HvCall.Abi.Registers;
 using HvCall.Hypervisor.Partitions;
 using HvCall.Hypervisor.Processors;
+using HvCall.Tracing;
 
 namespace HvCall.Hypervisor;
 
@@ -17,11 +18,18 @@ public sealed partial class HvHypervisor
     public VpFault ReadMsr(VirtualProcessor vp, uint msr, out ulong value)
     {
         System.ArgumentNullException.ThrowIfNull(vp);
+        var fault = IsNestedMsr(msr) && CanForwardNested(vp)
+            ? Parent!.ReadOwnMsr(HostVp(vp), msr - HvX64Msr.NestedOffset, out value)
+            : ReadOwnMsr(vp, msr, out value);
+        TraceMsr(TraceEventKind.MsrRead, vp, msr, value, fault);
+        return fault;
+    }
+
+    private VpFault ReadOwnMsr(VirtualProcessor vp, uint msr, out ulong value)
+    {
         value = 0;
-        if (vp.Architecture != HvArchitecture.X64)
+        if (vp.Architecture != HvArchitecture.X64 || IsNestedMsr(msr))
             return VpFault.GeneralProtection;
-        if (IsNestedMsr(msr))
-            return CanForwardNested(vp) ? Parent!.ReadMsr(HostVp(vp), msr - HvX64Msr.NestedOffset, out value) : VpFault.GeneralProtection;
         var partition = vp.Partition;
         switch (msr)
         {
@@ -50,10 +58,17 @@ public sealed partial class HvHypervisor
     public VpFault WriteMsr(VirtualProcessor vp, uint msr, ulong value)
     {
         System.ArgumentNullException.ThrowIfNull(vp);
-        if (vp.Architecture != HvArchitecture.X64)
+        var fault = IsNestedMsr(msr) && CanForwardNested(vp)
+            ? Parent!.WriteOwnMsr(HostVp(vp), msr - HvX64Msr.NestedOffset, value)
+            : WriteOwnMsr(vp, msr, value);
+        TraceMsr(TraceEventKind.MsrWrite, vp, msr, value, fault);
+        return fault;
+    }
+
+    private VpFault WriteOwnMsr(VirtualProcessor vp, uint msr, ulong value)
+    {
+        if (vp.Architecture != HvArchitecture.X64 || IsNestedMsr(msr))
             return VpFault.GeneralProtection;
-        if (IsNestedMsr(msr))
-            return CanForwardNested(vp) ? Parent!.WriteMsr(HostVp(vp), msr - HvX64Msr.NestedOffset, value) : VpFault.GeneralProtection;
         var partition = vp.Partition;
         switch (msr)
         {

@@ -7,6 +7,7 @@ using HvCall.Hypervisor.Partitions;
 using HvCall.Hypervisor.Ports;
 using HvCall.Hypervisor.Processors;
 using HvCall.Hypervisor.Profiles;
+using HvCall.Tracing;
 
 namespace HvCall.Hypervisor;
 
@@ -53,6 +54,7 @@ public sealed partial class HvHypervisor
             throw new NotSupportedException("Nested virtualization is x64-only: Hyper-V has none on ARM64.");
         HostPartition = hostPartition;
         Parent = hostPartition.Hypervisor;
+        Layer = (byte)(Parent.Layer + 1);
     }
 
     /// <summary>The layer name ("L0", "L1").</summary>
@@ -100,6 +102,8 @@ public sealed partial class HvHypervisor
         _partitions.Add(partition);
         if (configuration.IsRoot)
             Root = partition;
+        if (_trace is { } trace)
+            DescribeTo(trace, partition);
         return partition;
     }
 
@@ -145,29 +149,34 @@ public sealed partial class HvHypervisor
             return new HypercallExit(HypercallExitKind.Fault, control, default, Name);
         }
 
+        var trace = Listening;
+        trace?.Emit(TraceEventKind.HypercallIssued, TrackOf(vp.Partition), vp.Index, control.Value, frame.InputGpa, frame.OutputGpa);
         HypercallResult result;
         HypercallControl? continueWith;
-        var handledBy = Name;
+        var handler = this;
         if (control.IsNested && Profile.ForwardsNestedCalls && CanForwardNested(vp))
         {
             // The parent sees bit 31 and decides by its profile (accepted, relayed or reserved); a continuation goes
             // back to the root with the bit, as it issued the call.
-            result = Parent!.Dispatcher.Dispatch(HostVp(vp), ref frame, HypercallOrigin.ChildHypervisor, out continueWith);
+            handler = Parent!;
+            var hostVp = HostVp(vp);
+            trace?.Emit(TraceEventKind.HypercallForwarded, handler.TrackOf(hostVp.Partition), hostVp.Index, control.Value, frame.InputGpa, frame.OutputGpa);
+            result = handler.Dispatcher.Dispatch(hostVp, ref frame, HypercallOrigin.ChildHypervisor, out continueWith);
             continueWith = continueWith?.WithNested(true);
-            handledBy = Parent.Name;
         }
         else
         {
             result = Dispatcher.Dispatch(vp, ref frame, out continueWith);
         }
 
+        trace?.Emit(TraceEventKind.HypercallCompleted, TrackOf(vp.Partition), vp.Index, control.Value, result.Value, continueWith is null ? 0UL : 1UL, handler.Layer);
         if (continueWith is { } next)
         {
             RegisterAdapters.Continue(vp, ref frame, next);
-            return new HypercallExit(HypercallExitKind.Continue, control, result, handledBy);
+            return new HypercallExit(HypercallExitKind.Continue, control, result, handler.Name);
         }
         RegisterAdapters.Complete(vp, ref frame, result.Value);
-        return new HypercallExit(HypercallExitKind.Completed, control, result, handledBy);
+        return new HypercallExit(HypercallExitKind.Completed, control, result, handler.Name);
     }
 
     private bool CanForwardNested(VirtualProcessor vp) =>

@@ -41,7 +41,11 @@ public readonly record struct TraceEvent(
     public uint RoutedMsr => (uint)Word2;
 
     /// <summary>For MSR events: the access raised #GP.</summary>
-    public bool Faulted => Word3 != 0;
+    public bool Faulted => (Word3 & 1) != 0;
+
+    /// <summary>For <see cref="TraceEventKind.HypercallCompleted"/> and MSR events: the layer of the hypervisor that
+    /// handled the access (a nested call or nested MSR of a nested root is handled by the parent).</summary>
+    public byte HandlerLayer => Kind == TraceEventKind.HypercallCompleted ? (byte)Word3 : (byte)(Word3 >> 8);
 
     /// <summary>For SynIC events: the SINT.</summary>
     public int Sint => (int)Word0;

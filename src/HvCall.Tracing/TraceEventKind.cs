@@ -17,14 +17,15 @@ public enum TraceEventKind : byte
     HypercallForwarded,
 
     /// <summary>
-    /// The handling hypervisor finished one execution of the instruction. Layer: the handler; partition and VP:
-    /// the issuer as its own hypervisor knows it. Words: control word as issued, the result word (status in bits
-    /// 15:0, reps completed in 43:32), 1 when the rep call continues (the instruction re-executes), else 0.
+    /// One execution of the instruction ended. Track and VP: the issuer, as with <see cref="HypercallIssued"/>.
+    /// Words: control word as issued, the result word (status in bits 15:0, reps completed in 43:32), 1 when the
+    /// rep call continues (the instruction re-executes), else 0, and the layer of the hypervisor that handled it.
     /// </summary>
     HypercallCompleted,
 
-    /// <summary>RDMSR of a synthetic MSR. Words: MSR as issued, value, MSR as handled (a nested SynIC MSR routed
-    /// to the parent's plain one), 1 when the read raised #GP.</summary>
+    /// <summary>RDMSR of a synthetic MSR, on the issuer's track. Words: MSR as issued, value, MSR as handled (a
+    /// nested SynIC MSR of a nested root is handled by the parent as its plain counterpart, TLFS "Nested
+    /// Virtualization"), and bit 0 set when the access raised #GP with the handling layer in bits 15:8.</summary>
     MsrRead,
 
     /// <summary>WRMSR of a synthetic MSR. Words as for <see cref="MsrRead"/>.</summary>

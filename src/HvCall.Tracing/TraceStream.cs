@@ -65,6 +65,18 @@ public sealed class TraceStream
     public bool TryDescribe(TraceTrack track, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out TraceTrackInfo? info) =>
         _tracks.TryGetValue(track, out info);
 
+    /// <summary>The name of a layer's hypervisor ("L0", "L1"), from the tracks described; "L&lt;n&gt;" when none is.</summary>
+    /// <param name="layer">The layer.</param>
+    public string LayerName(byte layer)
+    {
+        foreach (var track in _trackOrder)
+        {
+            if (track.Layer == layer)
+                return _tracks[track].LayerName;
+        }
+        return $"L{layer}";
+    }
+
     /// <summary>Stamps an event with the clock's time and hands it to every sink.</summary>
     /// <param name="kind">What happened.</param>
     /// <param name="track">Where.</param>

@@ -1,6 +1,7 @@
 using HvCall.Abi;
 using HvCall.Hypervisor.Partitions;
 using HvCall.Hypervisor.Synic;
+using HvCall.Tracing;
 
 namespace HvCall.Hypervisor.Processors;
 
@@ -58,6 +59,14 @@ public sealed class VirtualProcessor
         _interruptsPerSint[sint]++;
         InterruptCount++;
         LastInterruptVector = vector;
+        Emit(TraceEventKind.InterruptRaised, (ulong)sint, vector);
+    }
+
+    /// <summary>Emits an event on this VP's track when someone listens to its hypervisor's stream.</summary>
+    internal void Emit(TraceEventKind kind, ulong word0, ulong word1 = 0, ulong word2 = 0)
+    {
+        var hypervisor = Partition.Hypervisor;
+        hypervisor.Listening?.Emit(kind, hypervisor.TrackOf(Partition), Index, word0, word1, word2);
     }
 
     /// <summary>"partition/vp", for messages.</summary>

@@ -7,6 +7,7 @@ using HvCall.Abi.Messages;
 using HvCall.Abi.Registers;
 using HvCall.Hypervisor.Ports;
 using HvCall.Hypervisor.Processors;
+using HvCall.Tracing;
 
 namespace HvCall.Hypervisor.Synic;
 
@@ -109,6 +110,7 @@ public sealed class SynicState
                 return true;
             case SynicRegister.Eom:
                 EndOfMessageCount++;
+                _vp.Emit(TraceEventKind.SynicEndOfMessage, 0);
                 DeliverAll();
                 return true;
             case SynicRegister.Sirbp:
@@ -149,7 +151,10 @@ public sealed class SynicState
         var previous = Interlocked.Or(ref MemoryMarshal.Cast<byte, uint>(word)[0], bit);
         newlySignaled = (previous & bit) == 0;
         if (newlySignaled)
+        {
+            _vp.Emit(TraceEventKind.EventFlagSet, (ulong)sint, (ulong)flag);
             _vp.RaiseInterrupt(sint, sintRegister.Vector);
+        }
         return HvStatus.Success;
     }
 
@@ -230,6 +235,7 @@ public sealed class SynicState
         slot[7] = 0;
         message.Slice(HvMessage.SenderOffset, sizeof(ulong)).CopyTo(slot[HvMessage.SenderOffset..]);
         Volatile.Write(ref type, MemoryMarshal.Read<uint>(message));
+        _vp.Emit(TraceEventKind.SynicMessageDelivered, (ulong)sint, type, morePending ? 1UL : 0UL);
         var sintRegister = _sints[sint];
         if (!sintRegister.IsMasked)
             _vp.RaiseInterrupt(sint, sintRegister.Vector);

@@ -16,12 +16,12 @@ public sealed class GuestSystem
 
     // The guest's early init: discover nesting through CPUID on the boot VP, build both routing tables once,
     // then give every VP its issuing functions and SynIC access.
-    internal GuestSystem(Partition partition, RoutingMode mode, HypercallTrace? trace, VirtualClock clock, ulong seed)
+    internal GuestSystem(Partition partition, RoutingMode mode, VirtualClock clock, ulong seed)
     {
         Partition = partition;
         var processors = new List<SimulatedProcessor>();
         foreach (var vp in partition.VirtualProcessors)
-            processors.Add(new SimulatedProcessor(vp, trace, clock));
+            processors.Add(new SimulatedProcessor(vp, clock));
         var detected = RoutingConfiguration.Detect(processors[0], partition.Architecture);
         Routing = mode == RoutingMode.None ? RoutingConfiguration.Flat(partition.Architecture) : detected;
         var routing = NestedRouting.Create(Routing);

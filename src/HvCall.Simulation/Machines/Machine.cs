@@ -4,6 +4,7 @@ using HvCall.Guest.Routing;
 using HvCall.Hypervisor;
 using HvCall.Hypervisor.Partitions;
 using HvCall.Simulation.Scheduling;
+using HvCall.Tracing;
 
 namespace HvCall.Simulation.Machines;
 
@@ -48,13 +49,19 @@ public sealed class Machine
                 options.Privileges ?? PartitionConfiguration.RootDefault) { IsRoot = true, SharedMemory = L1Vm.Memory });
             VmBusPartition = L1Vm;
         }
-        var trace = options.Trace ? Trace : null;
-        Primary = new GuestSystem(Guest, options.Routing, trace, Scheduler.Clock, options.Seed);
+        Events = new TraceStream(Scheduler.Clock);
+        L0.Trace = Events;
+        if (L1 is not null)
+            L1.Trace = Events;
+        Trace = new HypercallTrace(Events);
+        if (options.Trace)
+            Events.Attach(Trace);
+        Primary = new GuestSystem(Guest, options.Routing, Scheduler.Clock, options.Seed);
         for (var i = 0; i < options.L2GuestCount; i++)
         {
             var child = L1!.CreatePartition(new PartitionConfiguration($"l2-guest-{i}", HvArchitecture.X64, options.VpCount, options.MemorySize,
                 PartitionConfiguration.GuestDefault));
-            _l2Guests.Add(new GuestSystem(child, RoutingMode.Auto, trace, Scheduler.Clock, options.Seed + 1 + (ulong)i));
+            _l2Guests.Add(new GuestSystem(child, RoutingMode.Auto, Scheduler.Clock, options.Seed + 1 + (ulong)i));
         }
     }
 
@@ -85,8 +92,15 @@ public sealed class Machine
     /// <summary>The deterministic scheduler.</summary>
     public Scheduler Scheduler { get; }
 
-    /// <summary>Every hypercall the guest code issued (empty when <see cref="MachineOptions.Trace"/> is off).</summary>
-    public HypercallTrace Trace { get; } = new();
+    /// <summary>
+    /// The machine's one event stream: both hypervisors, their SynICs and the VMBus endpoints emit into it, stamped
+    /// with the virtual clock. Attach a sink (a KVM-format log, a Perfetto timeline) to listen.
+    /// </summary>
+    public TraceStream Events { get; }
+
+    /// <summary>Every hypercall the guest code issued, a view of <see cref="Events"/> (empty when
+    /// <see cref="MachineOptions.Trace"/> is off).</summary>
+    public HypercallTrace Trace { get; }
 
     /// <summary>Guest code's view of <see cref="Guest"/>: the flat guest, or the nested root.</summary>
     public GuestSystem Primary { get; }

@@ -126,18 +126,18 @@ public static class RawHypercall
         registers[HypercallRegisters.Control] = request.Control.Value;
         registers[HypercallRegisters.Input] = request.Rdx ?? (request.Input.Length > 0 ? inputPage + (ulong)request.InputOffset : 0);
         registers[HypercallRegisters.Output] = request.R8 ?? (request.Control.IsFast ? 0 : outputPage);
-        var trace = new HypercallTrace();
+        var processor = new SimulatedProcessor(vp);
         var output = new byte[Math.Max(0, request.OutputLength)];
         try
         {
-            new SimulatedProcessor(vp, trace).Execute(ref registers);
+            processor.Execute(ref registers);
         }
         catch (HvGuestException)
         {
             return new RawCallOutcome(default, partition.Hypervisor.Name, 1, vp.LastFault, output);
         }
         partition.Memory.TryRead(outputPage, output);
-        var entry = trace.Entries[0];
-        return new RawCallOutcome(entry.Result, entry.HandledBy, entry.Executions, VpFault.None, output);
+        var exit = processor.LastExit;
+        return new RawCallOutcome(exit.Result, exit.HandledBy, processor.LastExecutions, VpFault.None, output);
     }
 }

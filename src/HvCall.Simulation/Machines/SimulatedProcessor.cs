@@ -23,19 +23,17 @@ public sealed class SimulatedProcessor : IHypercallInstruction, IMsrInstructions
 {
     private readonly VirtualProcessor _vp;
     private readonly HvHypervisor _hypervisor;
-    private readonly HypercallTrace? _trace;
     private readonly VirtualClock? _clock;
 
     /// <summary>Runs guest code on <paramref name="vp"/>.</summary>
     /// <param name="vp">The virtual processor.</param>
-    /// <param name="trace">Where to record hypercalls, or null for none.</param>
     /// <param name="clock">The virtual clock, advanced by <see cref="HypercallCostNs"/> per execution; null for none.</param>
-    public SimulatedProcessor(VirtualProcessor vp, HypercallTrace? trace = null, VirtualClock? clock = null)
+    /// <remarks>What the hypercalls do is recorded by the hypervisors into their trace stream (<see cref="HvHypervisor.Trace"/>).</remarks>
+    public SimulatedProcessor(VirtualProcessor vp, VirtualClock? clock = null)
     {
         ArgumentNullException.ThrowIfNull(vp);
         _vp = vp;
         _hypervisor = vp.Partition.Hypervisor;
-        _trace = trace;
         _clock = clock;
     }
 
@@ -44,6 +42,12 @@ public sealed class SimulatedProcessor : IHypercallInstruction, IMsrInstructions
 
     /// <summary>The virtual processor.</summary>
     public VirtualProcessor VirtualProcessor => _vp;
+
+    /// <summary>How the last hypercall ended: the layer that handled it, its result.</summary>
+    public HypercallExit LastExit { get; private set; }
+
+    /// <summary>How many times the last hypercall's instruction executed (more than one for a continued rep call).</summary>
+    public int LastExecutions { get; private set; }
 
     /// <inheritdoc/>
     public HvArchitecture Architecture => _vp.Architecture;
@@ -55,7 +59,6 @@ public sealed class SimulatedProcessor : IHypercallInstruction, IMsrInstructions
         var block = HypercallRegisters.AsSpan(ref registers);
         Load(block);
         var issued = new HypercallControl(registers[HypercallRegisters.Control]);
-        var time = _clock?.Now ?? 0;
         HypercallExit exit;
         var executions = 0;
         do
@@ -65,10 +68,11 @@ public sealed class SimulatedProcessor : IHypercallInstruction, IMsrInstructions
             _clock?.Advance(HypercallCostNs);
         }
         while (exit.Kind == HypercallExitKind.Continue);
+        LastExit = exit;
+        LastExecutions = executions;
         if (exit.Kind == HypercallExitKind.Fault)
             throw new HvGuestException($"{_vp}: hypercall {issued.Code} raised {_vp.LastFault} (the guest OS id is not set).");
         Store(block);
-        _trace?.Add(new HypercallTraceEntry(time, _vp.Index, _vp.Partition.Name, exit.HandledBy, issued, exit.Result, executions));
     }
 
     /// <inheritdoc/>

@@ -1,7 +1,7 @@
 namespace HvCall.Simulation.Scheduling;
 
 /// <summary>Virtual time in nanoseconds: advanced only by the simulation, never read from the host.</summary>
-public sealed class VirtualClock
+public sealed class VirtualClock : HvCall.Tracing.ITraceClock
 {
     /// <summary>Nanoseconds since the start of the run.</summary>
     public long Now { get; private set; }
