@@ -32,11 +32,17 @@ public sealed partial class HvHypervisor
     /// <summary>The stream, when someone listens to it; else null.</summary>
     internal TraceStream? Listening => _trace is { IsListening: true } trace ? trace : null;
 
-    /// <summary>The trace track of one of this hypervisor's partitions.</summary>
-    internal TraceTrack TrackOf(Partition partition) => new(Layer, (ushort)partition.Id);
+    /// <summary>The trace track of one of this hypervisor's partitions: its layer and the partition's id.</summary>
+    /// <param name="partition">A partition of this hypervisor.</param>
+    public TraceTrack TrackOf(Partition partition)
+    {
+        System.ArgumentNullException.ThrowIfNull(partition);
+        return new(Layer, (ushort)partition.Id);
+    }
 
     private void DescribeTo(TraceStream trace, Partition partition) =>
-        trace.Describe(TrackOf(partition), new TraceTrackInfo(Name, partition.Name, partition.IsRoot, partition.VirtualProcessors.Count));
+        trace.Describe(TrackOf(partition), new TraceTrackInfo(Name, partition.Name, partition.IsRoot, partition.VirtualProcessors.Count,
+            partition.IsRoot && HostPartition is not null ? Parent!.TrackOf(HostPartition) : null));
 
     // A nested SynIC MSR of a nested root is handled by the parent as its plain counterpart.
     private void TraceMsr(TraceEventKind kind, VirtualProcessor vp, uint msr, ulong value, VpFault fault)

@@ -44,15 +44,16 @@ public enum TraceEventKind : byte
     /// <summary>A SynIC interrupt was raised on the VP. Words: SINT, vector.</summary>
     InterruptRaised,
 
-    /// <summary>A VMBus control message was posted (vmbus.md). Words: message type, 1 for host → guest, 0 for
-    /// guest → host, the channel's relid when the message names one, else 0.</summary>
+    /// <summary>The VMBus server took a control message from the guest or posted one to it (vmbus.md), on the served
+    /// partition's track. Words: message type, 1 for host → guest, 0 for guest → host, message length in bytes.</summary>
     VmBusControlMessage,
 
-    /// <summary>A VMBus packet was written to a ring (vmbus-datapath.md). Words: relid, packet type, total packet
-    /// length in bytes, 1 for host → guest, 0 for guest → host.</summary>
+    /// <summary>The VMBus server read a packet of the guest's ring or wrote one to its own (vmbus-datapath.md), on the
+    /// served partition's track and the channel's target VP. Words: relid, packet type, ring bytes the packet takes
+    /// (descriptor, padded payload, trailer), 1 for host → guest, 0 for guest → host.</summary>
     VmBusPacket,
 
-    /// <summary>A VMBus ring's fill after a write. Words: relid, bytes in use, ring data size, 1 for the
-    /// host → guest ring, 0 for guest → host.</summary>
+    /// <summary>The host → guest ring's fill after the server wrote a packet. Words: relid, bytes in use (the
+    /// largest packet minus the free bytes, the 8-byte reserve excluded), ring data size, 1 (host → guest).</summary>
     RingFill,
 }

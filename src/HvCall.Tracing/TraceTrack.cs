@@ -10,4 +10,6 @@ public readonly record struct TraceTrack(byte Layer, ushort Partition);
 /// <param name="PartitionName">The partition's name ("root", "guest", "l2-guest-0", "l1-vm").</param>
 /// <param name="IsRoot">The root partition of its layer.</param>
 /// <param name="VpCount">Its VPs.</param>
-public sealed record TraceTrackInfo(string LayerName, string PartitionName, bool IsRoot, int VpCount);
+/// <param name="RunsOn">For the root partition of a nested hypervisor: the parent's partition whose VP n runs this
+/// partition's VP n (the VM the hypervisor runs in), where its nested calls and nested SynIC MSRs are handled; else null.</param>
+public sealed record TraceTrackInfo(string LayerName, string PartitionName, bool IsRoot, int VpCount, TraceTrack? RunsOn = null);

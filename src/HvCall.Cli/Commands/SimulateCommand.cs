@@ -15,8 +15,9 @@ namespace HvCall.Cli.Commands;
 
 /// <summary>
 /// <c>hvcall simulate [--topology nested|flat] [--arch x64|arm64] [--routing auto|none] [--vps N] [--seed S]
-/// [--l0 PROFILE] [--packets N] [--packet-size S] [--heartbeats N] [--calls] [--json]</c>: VMBus on a simulated machine,
-/// from bring-up through channel traffic to unload, with the hypercalls the guest issued; L0 answers as the host profile.
+/// [--l0 PROFILE] [--packets N] [--packet-size S] [--heartbeats N] [--calls] [--json] [--trace-out FILE [--trace-format kvm]]
+/// [--perfetto FILE]</c>: VMBus on a simulated machine, from bring-up through channel traffic to unload, with the hypercalls
+/// the guest issued; L0 answers as the host profile; the run's events optionally written as a KVM log and a Perfetto timeline.
 /// </summary>
 internal static class SimulateCommand
 {
@@ -52,10 +53,14 @@ internal static class SimulateCommand
             "The host L0 answers hypercalls as: hyperv (default), kvm, kvm-relay, qemu or openvmm; on nested, L1 stays Hyper-V.");
         var calls = new Option<bool>("--calls") { Description = "List every hypercall instead of the per-code summary." };
         var json = CommonOptions.Json();
+        var traceOut = TraceOutputs.TraceOutOption();
+        var traceFormat = TraceOutputs.TraceFormatOption();
+        var perfetto = TraceOutputs.PerfettoOption();
         var command = new Command("simulate",
             "Run VMBus on a simulated flat or nested Hyper-V machine: bring-up, channels over GPADLs and rings, heartbeat, shutdown and echo traffic, close, unload.")
         {
             topology, architecture, routing, vps, seed, l2Guests, l0, scenario, packets, packetSize, heartbeats, calls, json,
+            traceOut, traceFormat, perfetto,
         };
         command.SetAction(parseResult =>
         {
@@ -90,7 +95,10 @@ internal static class SimulateCommand
             };
             if (workload.Validate() is { } workloadProblem)
                 throw new CliUsageException(workloadProblem);
-            var report = VmBusBringUp.Run(options, workload, chosen);
+            var machine = Machine.Build(VmBusBringUp.OptionsFor(options, chosen));
+            SimulationReport report;
+            using (TraceOutputs.Attach(machine, parseResult.GetValue(traceOut), parseResult.GetValue(perfetto)))
+                report = VmBusBringUp.Run(machine, workload, chosen);
             if (parseResult.GetValue(json))
                 SimulateJson.Write(context.Out, report);
             else

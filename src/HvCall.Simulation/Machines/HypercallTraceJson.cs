@@ -27,6 +27,7 @@ public static class HypercallTraceJson
         writer.WriteNumber("status", (ushort)entry.Result.Status);
         writer.WriteString("statusName", HvStatusNames.TlfsName(entry.Result.Status));
         writer.WriteNumber("repsCompleted", entry.Result.RepsCompleted);
+        writer.WriteNumber("executions", entry.Executions);
         writer.WriteEndObject();
     }
 }

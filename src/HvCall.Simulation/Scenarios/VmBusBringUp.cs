@@ -30,9 +30,16 @@ public static class VmBusBringUp
             throw new ArgumentException(problem);
         if (scenario == Scenario.NaiveRoot && options.L2GuestCount == 0)
             throw new ArgumentException("The naive-root scenario needs L2 guests for the root to serve (the nested topology with at least one).");
-        if (scenario == Scenario.RoutingNone)
-            options = options with { Routing = RoutingMode.None };
-        return Run(Machine.Build(options), workload, scenario);
+        return Run(Machine.Build(OptionsFor(options, scenario)), workload, scenario);
+    }
+
+    /// <summary>The options a scenario's machine is built from: <see cref="Scenario.RoutingNone"/> switches the routing off.</summary>
+    /// <param name="options">The machine options asked for.</param>
+    /// <param name="scenario">The scenario.</param>
+    public static MachineOptions OptionsFor(MachineOptions options, Scenario scenario)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return scenario == Scenario.RoutingNone ? options with { Routing = RoutingMode.None } : options;
     }
 
     /// <summary>Runs the scenario on an existing machine: L0's host and the guest's client, and on a nested machine with L2 guests the root's hosting and the guests' clients.</summary>

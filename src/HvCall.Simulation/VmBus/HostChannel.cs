@@ -4,6 +4,7 @@ using HvCall.Abi.Messages;
 using HvCall.VmBus;
 using HvCall.VmBus.Messages;
 using HvCall.VmBus.Rings;
+using HvCall.Tracing;
 
 namespace HvCall.Simulation.VmBus;
 
@@ -60,7 +61,7 @@ public sealed class HostChannel
     public long PacketsReceived { get; internal set; }
 
     /// <summary>Packets the host wrote to the guest.</summary>
-    public long PacketsSent { get; internal set; }
+    public long PacketsSent { get; private set; }
 
     /// <summary>Guest signals received (HvCallSignalEvent on the channel's connection).</summary>
     public long SignalsReceived { get; internal set; }
@@ -85,6 +86,18 @@ public sealed class HostChannel
             SignalGuest();
     }
 
+    /// <summary>Writes one in-band packet to the guest's ring (not yet committed); counts and traces it when written.</summary>
+    internal RingStatus TrySend(ulong transactionId, ReadOnlySpan<byte> payload)
+    {
+        var status = Outgoing.TryWrite(VmBusPacketType.DataInBand, transactionId, payload);
+        if (status != RingStatus.Ok)
+            return status;
+        PacketsSent++;
+        _server.Emit(TraceEventKind.VmBusPacket, TargetVp, Offer.ChildRelId, (ulong)VmBusPacketType.DataInBand, (ulong)OutgoingRing.PacketBytes(payload.Length), 1);
+        _server.Emit(TraceEventKind.RingFill, TargetVp, Offer.ChildRelId, (ulong)(Outgoing.MaxPacketBytes - Outgoing.Free()), (ulong)Outgoing.DataSize, 1);
+        return status;
+    }
+
     /// <summary>
     /// Reads the guest's next packet. False when there is none: then the host has committed what it did, and it is
     /// either still <see cref="Awake"/> (data arrived while it unmasked: read again) or asleep (or broken).
@@ -95,6 +108,7 @@ public sealed class HostChannel
         if (status == RingStatus.Ok)
         {
             PacketsReceived++;
+            _server.Emit(TraceEventKind.VmBusPacket, TargetVp, Offer.ChildRelId, (ulong)descriptor.Type, (ulong)descriptor.RingBytes, 0);
             return true;
         }
         CommitAll();

@@ -34,7 +34,7 @@ public sealed class HostEchoDevice : HostDevice
         {
             if (_heldLength >= 0)
             {
-                var written = channel.Outgoing.TryWrite(VmBusPacketType.DataInBand, _heldTransaction, _packet.AsSpan(0, _heldLength));
+                var written = channel.TrySend(_heldTransaction, _packet.AsSpan(0, _heldLength));
                 if (written == RingStatus.Full)
                 {
                     channel.CommitAll();
@@ -48,7 +48,6 @@ public sealed class HostEchoDevice : HostDevice
                     return;
                 }
                 channel.Outgoing.ClearPendingSend();
-                channel.PacketsSent++;
                 _heldLength = -1;
             }
             if (!channel.TryReceive(_packet, out var descriptor, out var length))
@@ -136,14 +135,13 @@ public sealed class HostIcDevice : HostDevice
 
     private void Send(HostChannel channel, int length, State next)
     {
-        var status = channel.Outgoing.TryWrite(VmBusPacketType.DataInBand, 0, _packet.AsSpan(0, length));
+        var status = channel.TrySend(0, _packet.AsSpan(0, length));
         if (status != RingStatus.Ok)
         {
             channel.Fail($"sending an IC request: {status}");
             _state = State.Failed;
             return;
         }
-        channel.PacketsSent++;
         channel.CommitAll();
         _state = next;
     }

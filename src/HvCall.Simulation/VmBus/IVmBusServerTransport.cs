@@ -1,6 +1,7 @@
 using System;
 using HvCall.Abi;
 using HvCall.Hypervisor.Memory;
+using HvCall.Hypervisor.Partitions;
 using HvCall.VmBus.Messages;
 
 namespace HvCall.Simulation.VmBus;
@@ -16,6 +17,9 @@ public interface IVmBusServerTransport
 {
     /// <summary>The served partition's memory, where GPADL pages are resolved (the VMM's view of its guest's RAM).</summary>
     GuestMemory Memory { get; }
+
+    /// <summary>The partition served (its hypervisor's trace stream and track name the server's VMBus events).</summary>
+    Partition Served { get; }
 
     /// <summary>Hands the server what arrived since the last poll: control messages (<see cref="VmBusHost.Deliver"/>) and channel signals (<see cref="VmBusHost.Signalled"/>).</summary>
     /// <param name="server">The server.</param>

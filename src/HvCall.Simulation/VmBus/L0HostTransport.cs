@@ -55,6 +55,9 @@ public sealed class L0HostTransport : IVmBusServerTransport, IHostPortSink
     public GuestMemory Memory => _guest.Memory;
 
     /// <inheritdoc/>
+    public Partition Served => _guest;
+
+    /// <inheritdoc/>
     public void OnMessage(Port port) => _messagePort = port;
 
     /// <inheritdoc/>

@@ -85,6 +85,9 @@ public sealed class RootServerTransport : IVmBusServerTransport
     /// <inheritdoc/>
     public GuestMemory Memory => _child.Memory;
 
+    /// <inheritdoc/>
+    public Partition Served => _child;
+
     /// <summary>The root's first hypercalls for this child: its message port on the root's own L1 SynIC, reached by the child under connection ids 4 and 1.</summary>
     internal void Connect()
     {

@@ -5,6 +5,7 @@ using HvCall.VmBus;
 using HvCall.VmBus.Gpadl;
 using HvCall.VmBus.Messages;
 using HvCall.VmBus.Rings;
+using HvCall.Tracing;
 
 namespace HvCall.Simulation.VmBus;
 
@@ -13,6 +14,7 @@ public sealed partial class VmBusHost
     private void Handle(ReadOnlySpan<byte> message)
     {
         var type = VmBusProtocol.TypeOf(message);
+        Emit(TraceEventKind.VmBusControlMessage, _targetVp, (uint)type, 0, (ulong)message.Length);
         var minimum = VmBusProtocol.MinimumSize(type);
         if (minimum == 0 || message.Length < minimum)
         {

@@ -10,6 +10,7 @@ using HvCall.VmBus;
 using HvCall.VmBus.Gpadl;
 using HvCall.VmBus.Messages;
 using HvCall.VmBus.Rings;
+using HvCall.Tracing;
 
 namespace HvCall.Simulation.VmBus;
 
@@ -165,9 +166,20 @@ public sealed partial class VmBusHost
             if (status is HvStatus.InsufficientBuffers or HvStatus.ObjectInUse)
                 break;
             _outbox.Dequeue();
-            if (status != HvStatus.Success)
+            if (status == HvStatus.Success)
+                Emit(TraceEventKind.VmBusControlMessage, _targetVp, (uint)VmBusProtocol.TypeOf(message), 1, (ulong)message.Length);
+            else
                 Fail($"posting VMBus message type {(uint)VmBusProtocol.TypeOf(message)} to the guest failed: {HvStatusNames.TlfsName(status)}");
         }
+    }
+
+    /// <summary>Emits a VMBus event on the served partition's track, when someone listens.</summary>
+    internal void Emit(TraceEventKind kind, uint vp, ulong word0, ulong word1 = 0, ulong word2 = 0, ulong word3 = 0)
+    {
+        var served = _transport.Served;
+        var hypervisor = served.Hypervisor;
+        if (hypervisor.Trace is { IsListening: true } trace)
+            trace.Emit(kind, hypervisor.TrackOf(served), vp, word0, word1, word2, word3);
     }
 
     private GpadlTable NewGpadlTable() => new(_transport.Memory.Size / GuestMemory.PageSize);
