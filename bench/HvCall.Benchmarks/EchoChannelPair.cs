@@ -56,7 +56,7 @@ internal sealed class EchoChannelPair : IHostPortSink
     public EchoChannelPair(EchoPath path, int packetSize)
     {
         _path = path;
-        _machine = Machine.Build(new MachineOptions { Topology = path == EchoPath.Flat ? Topology.Flat : Topology.Nested, L2Guests = path == EchoPath.RootToL2 ? 1 : 0 });
+        _machine = Machine.Build(new MachineOptions { Topology = path == EchoPath.Flat ? Topology.Flat : Topology.Nested, L2Guests = path == EchoPath.RootToL2 ? 1 : 0, Trace = false });
         _machine.Guest.GuestOsId = GuestLayout.LinuxGuestOsId;
         var system = path == EchoPath.RootToL2 ? _machine.L2Guests[0] : _machine.Primary;
         system.Partition.GuestOsId = GuestLayout.LinuxGuestOsId;

@@ -20,7 +20,7 @@ internal sealed class RootToGuest
 
     public RootToGuest()
     {
-        var machine = Machine.Build(new MachineOptions { Topology = Topology.Nested, L2Guests = 1 });
+        var machine = Machine.Build(new MachineOptions { Topology = Topology.Nested, L2Guests = 1, Trace = false });
         machine.Guest.GuestOsId = GuestLayout.LinuxGuestOsId;
         var guest = machine.L2Guests[0];
         guest.Partition.GuestOsId = GuestLayout.LinuxGuestOsId;

@@ -60,7 +60,7 @@ public class SimulatedRoundTripBenchmarks
     // the guest VP's issuer is rebuilt without a trace, as a guest that records nothing would run.
     private static Hypercalls Build(Topology topology)
     {
-        var machine = Machine.Build(new MachineOptions { Topology = topology, L2Guests = 0 });
+        var machine = Machine.Build(new MachineOptions { Topology = topology, L2Guests = 0, Trace = false });
         var sink = new DrainingSink();
         Require(machine.L0.CreateHostPort(machine.Host, 1, PortType.Message, sink));
         Require(machine.L0.ConnectPort(machine.VmBusPartition, MessageConnection, machine.Host, 1));
