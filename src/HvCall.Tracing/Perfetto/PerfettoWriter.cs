@@ -111,6 +111,10 @@ public sealed class PerfettoWriter : ITraceSink, IDisposable
                 Counter(traceEvent);
                 break;
         }
+        // The JSON writer buffers until flushed: hand what is pending to the stream in 64 KiB pieces, so memory
+        // stays constant however long the run.
+        if (_json.BytesPending >= 1 << 16)
+            _json.Flush();
     }
 
     /// <summary>Ends the JSON document and flushes it.</summary>
