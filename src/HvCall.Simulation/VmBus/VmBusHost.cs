@@ -44,6 +44,8 @@ public sealed partial class VmBusHost
     private readonly byte[] _reply = new byte[HvMessage.MaxPayloadSize];
     private GpadlTable _gpadls;
     private uint _targetVp;
+    private readonly HvHypervisor _servedBy;
+    private readonly TraceTrack _servedTrack;
 
     /// <summary>A server on L0's host partition for <paramref name="guest"/> (an <see cref="L0HostTransport"/>).</summary>
     /// <param name="hypervisor">The hypervisor (L0).</param>
@@ -69,6 +71,8 @@ public sealed partial class VmBusHost
     {
         ArgumentNullException.ThrowIfNull(transport);
         _transport = transport;
+        _servedBy = transport.Served.Hypervisor;
+        _servedTrack = _servedBy.TrackOf(transport.Served);
         Workload = workload ?? new ChannelWorkload();
         MaxVersion = maxVersion;
         _gpadls = NewGpadlTable();
@@ -176,10 +180,8 @@ public sealed partial class VmBusHost
     /// <summary>Emits a VMBus event on the served partition's track, when someone listens.</summary>
     internal void Emit(TraceEventKind kind, uint vp, ulong word0, ulong word1 = 0, ulong word2 = 0, ulong word3 = 0)
     {
-        var served = _transport.Served;
-        var hypervisor = served.Hypervisor;
-        if (hypervisor.Trace is { IsListening: true } trace)
-            trace.Emit(kind, hypervisor.TrackOf(served), vp, word0, word1, word2, word3);
+        if (_servedBy.Trace is { IsListening: true } trace)
+            trace.Emit(kind, _servedTrack, vp, word0, word1, word2, word3);
     }
 
     private GpadlTable NewGpadlTable() => new(_transport.Memory.Size / GuestMemory.PageSize);
