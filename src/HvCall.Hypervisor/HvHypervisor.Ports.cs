@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using HvCall.Abi;
 using HvCall.Abi.Messages;
 using HvCall.Hypervisor.Partitions;
@@ -10,6 +11,14 @@ namespace HvCall.Hypervisor;
 
 public sealed partial class HvHypervisor
 {
+    /// <summary>The live ports of every partition of this hypervisor (deleted ports are gone), in no particular order.</summary>
+    /// <remarks>Read-only view for host code and checkers (the dispatcher fuzzer's buffer accounting: every message buffer of
+    /// a port is free, queued for a SynIC or waiting for host code).</remarks>
+    public IReadOnlyCollection<Port> Ports => _ports.Values;
+
+    /// <summary>The connections of every partition of this hypervisor, in no particular order.</summary>
+    public IReadOnlyCollection<Connection> Connections => _connections.Values;
+
     /// <summary>Creates a port whose messages or events arrive at a VP's SynIC (HvCallCreatePort).</summary>
     /// <param name="owner">The partition owning the port.</param>
     /// <param name="portId">The port id (24 bits), unique in the owner.</param>
