@@ -21,6 +21,7 @@ internal static class Cli
     [
         DecodeCommand.Create,
         CodesCommand.Create,
+        StatusCommand.Create,
         RoutesCommand.Create,
         SimulateCommand.Create,
         CallCommand.Create,

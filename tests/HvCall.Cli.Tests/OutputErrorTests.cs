@@ -19,7 +19,7 @@ public sealed class OutputErrorTests
     [Theory]
     [InlineData("codes")]
     [InlineData("decode", "0x5C", "--json")]
-    [InlineData("routes", "--json")]
+    [InlineData("status", "0x12")]
     public void WriteFailure_InProcess_OneLine_Exit4(params string[] args)
     {
         using var stderr = new StringWriter();

@@ -35,6 +35,7 @@ public sealed class RootCommandTests
     {
         var run = CliRunner.RootUsageError();
         Assert.Contains("no verb given", run.Stderr);
+        Assert.Contains("status", run.Stderr);
     }
 
     [Theory]
@@ -65,5 +66,11 @@ public sealed class RootCommandTests
     {
         var run = CliRunner.RootUsageError("--bogus");
         Assert.Contains("unknown option '--bogus'", run.Stderr);
+    }
+
+    [Fact]
+    public void Help_ListsTheStatusVerb()
+    {
+        Assert.Matches(@"(?m)^\s+status\s", CliRunner.Ok("--help").Stdout);
     }
 }
