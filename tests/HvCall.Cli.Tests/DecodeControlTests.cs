@@ -25,7 +25,7 @@ public sealed class DecodeControlTests
     {
         using var json = CliRunner.Ok("decode", "0x5C", "--json").Json();
         var names = json.RootElement.EnumerateObject().Select(p => p.Name).ToArray();
-        Assert.Equal(["code", "name", "fast", "variableHeaderSize", "nested", "repCount", "repStart", "reservedBits"], names);
+        Assert.Equal(["code", "name", "fast", "variableHeaderSize", "nested", "repCount", "repStart", "reservedBits", "reservedBitsValue"], names);
     }
 
     [Fact]

@@ -13,7 +13,7 @@ public sealed class DecodeResultTests
         JsonAssert.Number(root, "status", 0x13);
         JsonAssert.String(root, "statusName", "HV_STATUS_INSUFFICIENT_BUFFERS");
         JsonAssert.Number(root, "repsCompleted", 3);
-        Assert.Equal(["status", "statusName", "repsCompleted"], root.EnumerateObject().Select(p => p.Name).ToArray());
+        Assert.Equal(["status", "statusName", "repsCompleted", "reservedBitsValue"], root.EnumerateObject().Select(p => p.Name).ToArray());
     }
 
     [Fact]

@@ -54,7 +54,7 @@ public sealed class EntryPointTests
         return (process.ExitCode, stdout.Result, stderr.Result);
     }
 
-    private static string DotnetHost()
+    internal static string DotnetHost()
     {
         var host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
         if (!string.IsNullOrEmpty(host) && File.Exists(host))

@@ -28,6 +28,14 @@ public sealed class ErrorHandlingTests
     }
 
     [Fact]
+    public void IOException_ExitFour_OneLine_NotUnexpected()
+    {
+        var run = RunWith(_ => throw new IOException("Broken pipe"));
+        Assert.Equal(4, run.ExitCode);
+        Assert.Equal("hvcall: error: I/O error: Broken pipe", Assert.Single(run.StderrLines));
+    }
+
+    [Fact]
     public void VerbExitCode_IsReturned()
     {
         var run = RunWith(_ => 0);

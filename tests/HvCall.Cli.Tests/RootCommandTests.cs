@@ -31,21 +31,46 @@ public sealed class RootCommandTests
     }
 
     [Fact]
-    public void NoVerb_IsUsageError()
+    public void NoVerb_PrintsUsage_OneLine()
     {
-        CliRunner.UsageError();
+        var run = CliRunner.RootUsageError();
+        Assert.Contains("no verb given", run.Stderr);
+        Assert.Contains("status", run.Stderr);
+    }
+
+    [Theory]
+    [InlineData("help")]
+    [InlineData("HELP")]
+    public void Help_AsAVerb_PrintsUsage_OneLine(string verb)
+    {
+        var run = CliRunner.RootUsageError(verb);
+        Assert.Contains("'hvcall --help'", run.Stderr);
     }
 
     [Fact]
-    public void UnknownVerb_IsUsageError()
+    public void UnknownVerb_PrintsUsage_OneLine()
     {
-        var run = CliRunner.UsageError("frobnicate");
-        Assert.Contains("frobnicate", run.Stderr);
+        var run = CliRunner.RootUsageError("frobnicate");
+        Assert.Contains("unknown verb 'frobnicate'", run.Stderr);
     }
 
     [Fact]
-    public void UnknownRootOption_IsUsageError()
+    public void UnknownVerb_WithArguments_PrintsUsage_OneLine()
     {
-        CliRunner.UsageError("--bogus");
+        var run = CliRunner.RootUsageError("frobnicate", "0x5C", "--json");
+        Assert.Contains("unknown verb 'frobnicate'", run.Stderr);
+    }
+
+    [Fact]
+    public void UnknownRootOption_PrintsUsage_OneLine()
+    {
+        var run = CliRunner.RootUsageError("--bogus");
+        Assert.Contains("unknown option '--bogus'", run.Stderr);
+    }
+
+    [Fact]
+    public void Help_ListsTheStatusVerb()
+    {
+        Assert.Matches(@"(?m)^\s+status\s", CliRunner.Ok("--help").Stdout);
     }
 }

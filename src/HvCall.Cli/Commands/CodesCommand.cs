@@ -6,12 +6,15 @@ using HvCall.Abi;
 using HvCall.Abi.Catalog;
 using HvCall.Cli.Infrastructure;
 using HvCall.Guest.Routing;
+using HvCall.Hypervisor;
+using HvCall.Hypervisor.Dispatch;
 
 namespace HvCall.Cli.Commands;
 
 /// <summary>
-/// <c>hvcall codes [--nested-root] [--json]</c>: the hypercall catalog, one row per code, with whether
-/// the routing table of the chosen configuration sets the nested bit for it.
+/// <c>hvcall codes [NAME] [--nested-root] [--json]</c>: the hypercall catalog, one row per code, with whether the routing
+/// table of the chosen configuration sets the nested bit for it and whether the simulated hypervisor handles it; with
+/// <c>NAME</c> (a name or a code, <see cref="NameLookup"/>), that one code.
 /// </summary>
 internal static class CodesCommand
 {
@@ -19,24 +22,42 @@ internal static class CodesCommand
     /// <param name="context">The streams the action writes to.</param>
     public static Command Create(CliContext context)
     {
+        var name = new Argument<string?>("name")
+        {
+            Description = "One code to look up, by name (postmessage, HvCallPostMessage, HVCALL_POST_MESSAGE: case, '_' and the HvCall prefix do not matter) or value (0x5C).",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
         var nestedRoot = CommonOptions.NestedRoot();
         var json = CommonOptions.Json();
-        var command = new Command("codes", "List the hypercall catalog: code, name, shape, fast capability, extended, and nested routing (x64).")
+        var command = new Command("codes", "List the hypercall catalog: code, name, shape, fast capability, extended, nested routing (x64), and whether the simulated hypervisor handles it.")
         {
+            name,
             nestedRoot,
             json,
         };
         command.SetAction(parseResult =>
         {
             var routing = NestedRouting.Create(new RoutingConfiguration(HvArchitecture.X64, parseResult.GetValue(nestedRoot)));
+            var dispatcher = SimulatedDispatcher();
+            IReadOnlyList<HypercallInfo> entries = HypercallCatalog.All;
+            var one = parseResult.GetValue(name);
+            if (one is not null)
+            {
+                if (!NameLookup.TryFindCode(one, out var info, out var error))
+                    throw new CliUsageException(error);
+                entries = [info];
+            }
             if (parseResult.GetValue(json))
-                WriteJson(context.Out, routing);
+                WriteJson(context.Out, entries, routing, dispatcher, single: one is not null);
             else
-                WriteText(context.Out, routing);
+                WriteText(context.Out, entries, routing, dispatcher, summary: one is null);
             return ExitCodes.Success;
         });
         return command;
     }
+
+    /// <summary>The dispatcher of a fresh simulated hypervisor: the handler table every simulated layer (L0, L1) registers.</summary>
+    internal static HypercallDispatcher SimulatedDispatcher() => new HvHypervisor("codes").Dispatcher;
 
     /// <summary>The <c>shape</c> spelling: <c>simple</c>, <c>rep</c>, <c>variable</c> or <c>variable-rep</c>.</summary>
     /// <param name="shape">The shape.</param>
@@ -49,12 +70,13 @@ internal static class CodesCommand
         _ => shape.ToString().ToLowerInvariant(),
     };
 
-    private static void WriteJson(TextWriter output, NestedRouting routing)
+    private static void WriteJson(TextWriter output, IReadOnlyList<HypercallInfo> entries, NestedRouting routing, HypercallDispatcher dispatcher, bool single)
     {
         JsonOutput.Write(output, writer =>
         {
-            writer.WriteStartArray();
-            foreach (var info in HypercallCatalog.All)
+            if (!single)
+                writer.WriteStartArray();
+            foreach (var info in entries)
             {
                 writer.WriteStartObject();
                 writer.WriteNumber("code", info.Code.Value);
@@ -63,16 +85,18 @@ internal static class CodesCommand
                 writer.WriteBoolean("fast", info.FastCapable);
                 writer.WriteBoolean("extended", info.IsExtended);
                 writer.WriteBoolean("nested", routing.IsNested(info.Code));
+                writer.WriteBoolean("handled", dispatcher.IsRegistered(info.Code));
                 writer.WriteEndObject();
             }
-            writer.WriteEndArray();
+            if (!single)
+                writer.WriteEndArray();
         });
     }
 
-    private static void WriteText(TextWriter output, NestedRouting routing)
+    private static void WriteText(TextWriter output, IReadOnlyList<HypercallInfo> entries, NestedRouting routing, HypercallDispatcher dispatcher, bool summary)
     {
         var rows = new List<IReadOnlyList<string>>();
-        foreach (var info in HypercallCatalog.All)
+        foreach (var info in entries)
         {
             rows.Add(
             [
@@ -82,11 +106,16 @@ internal static class CodesCommand
                 TextListing.YesNo(info.FastCapable),
                 TextListing.YesNo(info.IsExtended),
                 TextListing.YesNo(routing.IsNested(info.Code)),
+                TextListing.YesNo(dispatcher.IsRegistered(info.Code)),
             ]);
         }
-        TextListing.WriteTable(output, ["code", "name", "shape", "fast", "extended", "nested"], rows);
-        var nestedCount = HypercallCatalog.All.Count(info => routing.IsNested(info.Code));
+        TextListing.WriteTable(output, ["code", "name", "shape", "fast", "extended", "nested", "handled"], rows);
+        if (!summary)
+            return;
+        var nestedCount = entries.Count(info => routing.IsNested(info.Code));
+        var handledCount = entries.Count(info => dispatcher.IsRegistered(info.Code));
         output.WriteLine();
-        output.WriteLine($"{HypercallCatalog.All.Length} codes; {nestedCount} sent nested ({(routing.IsEnabled ? "nested root" : "not a nested root")}, x64).");
+        output.WriteLine($"{entries.Count} codes; {nestedCount} sent nested ({(routing.IsEnabled ? "nested root" : "not a nested root")}, x64); " +
+            $"{handledCount} handled by the simulated hypervisor.");
     }
 }

@@ -1,6 +1,9 @@
-using HvCall.Simulation.Text;
+using System.Collections.Generic;
 using System.CommandLine;
+using System.Globalization;
 using System.IO;
+using System.Text.Json;
+using HvCall.Simulation.Text;
 using HvCall.Abi;
 using HvCall.Abi.Catalog;
 using HvCall.Cli.Infrastructure;
@@ -8,8 +11,8 @@ using HvCall.Cli.Infrastructure;
 namespace HvCall.Cli.Commands;
 
 /// <summary>
-/// <c>hvcall decode VALUE [--result] [--json]</c>: splits a hypercall control word (or, with
-/// <c>--result</c>, a result word) into its fields.
+/// <c>hvcall decode VALUE|- [--result] [--json]</c>: splits a hypercall control word (or, with <c>--result</c>, a result
+/// word) into its fields; <c>-</c> decodes every line of standard input.
 /// </summary>
 internal static class DecodeCommand
 {
@@ -17,16 +20,19 @@ internal static class DecodeCommand
     /// <param name="context">The streams the action writes to.</param>
     public static Command Create(CliContext context)
     {
-        var value = new Argument<ulong>("value")
+        var value = new Argument<WordArgument>("value")
         {
-            Description = "The 64-bit word: decimal (2147483740) or hex (0x8000005C); underscores may separate digits.",
+            Description = "The 64-bit word: decimal (2147483740) or hex (0x8000005C); underscores may separate digits. " +
+                "'-' reads one value per line from standard input (blank lines skipped).",
             CustomParser = static result =>
             {
                 var token = result.Tokens.Count == 1 ? result.Tokens[0].Value : string.Empty;
+                if (token == StandardInput)
+                    return new WordArgument(0, FromStandardInput: true);
                 if (NumberParser.TryParseUInt64(token, out var parsed, out var error))
-                    return parsed;
+                    return new WordArgument(parsed, FromStandardInput: false);
                 result.AddError(error);
-                return 0;
+                return default;
             },
         };
         var resultOption = new Option<bool>("--result")
@@ -43,38 +49,113 @@ internal static class DecodeCommand
         };
         command.SetAction(parseResult =>
         {
-            var word = parseResult.GetValue(value);
             var asJson = parseResult.GetValue(json);
-            if (parseResult.GetValue(resultOption))
-                WriteResult(context.Out, new HypercallResult(word), asJson);
-            else
-                WriteControl(context.Out, new HypercallControl(word), asJson);
+            var asResult = parseResult.GetValue(resultOption);
+            var word = parseResult.GetValue(value);
+            if (word.FromStandardInput)
+                return DecodeLines(context, asResult, asJson);
+            Write(context.Out, word.Word, asResult, asJson);
             return ExitCodes.Success;
         });
         return command;
     }
 
-    private static void WriteControl(TextWriter output, HypercallControl control, bool asJson)
+    /// <summary>The argument that reads the values from standard input.</summary>
+    public const string StandardInput = "-";
+
+    /// <summary>The <c>value</c> argument: a word, or <c>-</c> for the lines of standard input.</summary>
+    /// <param name="Word">The word given.</param>
+    /// <param name="FromStandardInput">True for <c>-</c>.</param>
+    private readonly record struct WordArgument(ulong Word, bool FromStandardInput);
+
+    private static void Write(TextWriter output, ulong word, bool asResult, bool asJson)
     {
-        var code = control.Code;
+        if (asJson)
+            JsonOutput.Write(output, writer => WriteJson(writer, word, asResult, line: null));
+        else if (asResult)
+            WriteResultText(output, new HypercallResult(word));
+        else
+            WriteControlText(output, new HypercallControl(word));
+    }
+
+    /// <summary>
+    /// <c>decode -</c>: one value per line of standard input, blank lines skipped. Text: the blocks one after another, a
+    /// blank line between them; JSON: one array of the objects, each with its <c>line</c>. A bad line is one line on
+    /// stderr naming its number, and the rest are still decoded; any bad line makes the exit code 2.
+    /// </summary>
+    private static int DecodeLines(CliContext context, bool asResult, bool asJson)
+    {
+        var values = new List<(int Line, ulong Word)>();
+        var bad = 0;
+        var number = 0;
+        while (context.In.ReadLine() is { } text)
+        {
+            number++;
+            var token = text.Trim();
+            if (token.Length == 0)
+                continue;
+            if (NumberParser.TryParseUInt64(token, out var word, out var error))
+            {
+                values.Add((number, word));
+                continue;
+            }
+            bad++;
+            context.Error.WriteLine($"hvcall: error: line {number}: {error}");
+        }
         if (asJson)
         {
-            JsonOutput.Write(output, writer =>
+            JsonOutput.Write(context.Out, writer =>
             {
-                writer.WriteStartObject();
-                writer.WriteNumber("code", code.Value);
-                writer.WriteString("name", code.ToString());
-                writer.WriteBoolean("fast", control.IsFast);
-                writer.WriteNumber("variableHeaderSize", control.VariableHeaderSize);
-                writer.WriteBoolean("nested", control.IsNested);
-                writer.WriteNumber("repCount", control.RepCount);
-                writer.WriteNumber("repStart", control.RepStart);
-                writer.WriteBoolean("reservedBits", control.HasReservedBits);
-                writer.WriteEndObject();
+                writer.WriteStartArray();
+                foreach (var (line, word) in values)
+                    WriteJson(writer, word, asResult, line);
+                writer.WriteEndArray();
             });
-            return;
         }
+        else
+        {
+            for (var i = 0; i < values.Count; i++)
+            {
+                if (i > 0)
+                    context.Out.WriteLine();
+                Write(context.Out, values[i].Word, asResult, asJson: false);
+            }
+        }
+        return bad == 0 ? ExitCodes.Success : ExitCodes.Usage;
+    }
 
+    private static void WriteJson(Utf8JsonWriter writer, ulong word, bool asResult, int? line)
+    {
+        writer.WriteStartObject();
+        if (line is { } number)
+            writer.WriteNumber("line", number);
+        if (asResult)
+        {
+            var result = new HypercallResult(word);
+            writer.WriteNumber("status", (ushort)result.Status);
+            writer.WriteString("statusName", HvStatusNames.TlfsName(result.Status));
+            writer.WriteNumber("repsCompleted", result.RepsCompleted);
+            writer.WriteNumber("reservedBitsValue", result.ReservedBits);
+        }
+        else
+        {
+            var control = new HypercallControl(word);
+            writer.WriteNumber("code", control.Code.Value);
+            writer.WriteString("name", control.Code.ToString());
+            writer.WriteBoolean("fast", control.IsFast);
+            writer.WriteNumber("variableHeaderSize", control.VariableHeaderSize);
+            writer.WriteBoolean("nested", control.IsNested);
+            writer.WriteNumber("repCount", control.RepCount);
+            writer.WriteNumber("repStart", control.RepStart);
+            writer.WriteBoolean("reservedBits", control.HasReservedBits);
+            writer.WriteNumber("reservedBitsValue", control.ReservedBits);
+        }
+        writer.WriteEndObject();
+    }
+
+    private static void WriteControlText(TextWriter output, HypercallControl control)
+    {
+        var code = control.Code;
         var name = HypercallCatalog.TryGet(code, out var info) ? info.Name : "(not in the catalog)";
         var reserved = $"0x{control.ReservedBits:X16}";
         if (control.HasReservedBits)
@@ -86,29 +167,15 @@ internal static class DecodeCommand
             ("fast", TextListing.YesNo(control.IsFast)),
             ("variable header size", $"{control.VariableHeaderSize} ({control.VariableHeaderSize * 8} bytes)"),
             ("nested", TextListing.YesNo(control.IsNested)),
-            ("rep count", control.RepCount.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-            ("rep start", control.RepStart.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ("rep count", control.RepCount.ToString(CultureInfo.InvariantCulture)),
+            ("rep start", control.RepStart.ToString(CultureInfo.InvariantCulture)),
             ("reserved bits", reserved),
         ]);
     }
 
-    private static void WriteResult(TextWriter output, HypercallResult result, bool asJson)
+    private static void WriteResultText(TextWriter output, HypercallResult result)
     {
-        var statusName = HvStatusNames.TlfsName(result.Status);
-        if (asJson)
-        {
-            JsonOutput.Write(output, writer =>
-            {
-                writer.WriteStartObject();
-                writer.WriteNumber("status", (ushort)result.Status);
-                writer.WriteString("statusName", statusName);
-                writer.WriteNumber("repsCompleted", result.RepsCompleted);
-                writer.WriteEndObject();
-            });
-            return;
-        }
-
-        var known = HvStatusNames.IsDefined(result.Status) ? statusName : "(not a TLFS status)";
+        var known = HvStatusNames.IsDefined(result.Status) ? HvStatusNames.TlfsName(result.Status) : "(not a TLFS status)";
         var reservedBits = result.ReservedBits;
         var reserved = $"0x{reservedBits:X16}";
         if (reservedBits != 0)
@@ -117,7 +184,7 @@ internal static class DecodeCommand
         [
             ("result word", $"0x{result.Value:X16}"),
             ("status", $"0x{(ushort)result.Status:X4}  {known}"),
-            ("reps completed", result.RepsCompleted.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ("reps completed", result.RepsCompleted.ToString(CultureInfo.InvariantCulture)),
             ("reserved bits", reserved),
         ]);
     }

@@ -30,25 +30,18 @@ internal static class SimulateCommand
     {
         var topology = CommonOptions.Topology("nested (default): the guest code is the root partition of an L1 hypervisor inside an L0 VM; flat: a guest partition on L0.");
         var architecture = CommonOptions.Architecture();
-        var routing = new Option<string>("--routing")
-        {
-            Description = "auto (default): the routing table from CPUID; none: the table switched off (the ablation).",
-            HelpName = "auto|none",
-        };
-        routing.AcceptOnlyFromAmong("auto", "none");
-        var vps = new Option<int?>("--vps") { Description = "Guest virtual processors, 1 to 64 (default 1).", HelpName = "N" };
+        var routing = CommonOptions.Choice("--routing", "routing mode",
+            "auto (default): the routing table from CPUID; none: the table switched off (the ablation).", "auto", "none");
+        var vps = CommonOptions.Number("--vps", "Guest virtual processors, 1 to 64 (default 1).", int.MaxValue);
         var seed = CommonOptions.Number("--seed", "The scheduler seed (default 1); the same seed gives the same trace.");
-        var packets = CommonOptions.Number("--packets", "Echo packets the guest sends, each echoed back by the host (default 1000).");
-        var packetSize = CommonOptions.Number("--packet-size", "Payload bytes of each echo packet (default 64).");
-        var heartbeats = CommonOptions.Number("--heartbeats", "Heartbeat rounds the host runs (default 3).");
-        var l2Guests = CommonOptions.Number("--l2-guests", "Guest partitions of the L1 hypervisor, served by the nested root over VMBus (default 1 on nested; 0 gives a root with no guests; nested only).");
-        var scenario = new Option<string>("--scenario")
-        {
-            Description = "default: every call lands where it must; naive-root: the root reaches its guests with plain PostMessage/SignalEvent, " +
-                "which the table sends nested to L0 (then the explicit per-call target); routing-none: the root's table switched off.",
-            HelpName = "default|naive-root|routing-none",
-        };
-        scenario.AcceptOnlyFromAmong("default", "naive-root", "routing-none");
+        var packets = CommonOptions.Number("--packets", "Echo packets the guest sends, each echoed back by the host (default 1000).", int.MaxValue);
+        var packetSize = CommonOptions.Number("--packet-size", "Payload bytes of each echo packet (default 64).", int.MaxValue);
+        var heartbeats = CommonOptions.Number("--heartbeats", "Heartbeat rounds the host runs (default 3).", int.MaxValue);
+        var l2Guests = CommonOptions.Number("--l2-guests", "Guest partitions of the L1 hypervisor, served by the nested root over VMBus (default 1 on nested; 0 gives a root with no guests; nested only).", int.MaxValue);
+        var scenario = CommonOptions.Choice("--scenario", "scenario",
+            "default: every call lands where it must; naive-root: the root reaches its guests with plain PostMessage/SignalEvent, " +
+            "which the table sends nested to L0 (then the explicit per-call target); routing-none: the root's table switched off.",
+            "default", "naive-root", "routing-none");
         var l0 = CommonOptions.HostProfile("--l0",
             "The host L0 answers hypercalls as: hyperv (default), kvm, kvm-relay, qemu or openvmm; on nested, L1 stays Hyper-V.");
         var calls = new Option<bool>("--calls") { Description = "List every hypercall instead of the per-code summary." };
@@ -69,12 +62,10 @@ internal static class SimulateCommand
                 Topology = parseResult.GetResult(topology) is null ? Topology.Nested : parseResult.GetValue(topology),
                 Architecture = CommonOptions.ArchitectureOrDefault(parseResult.GetValue(architecture)),
                 Routing = parseResult.GetValue(routing) == "none" ? RoutingMode.None : RoutingMode.Auto,
-                VpCount = parseResult.GetValue(vps) ?? 1,
+                VpCount = CommonOptions.AsInt(parseResult.GetValue(vps)) ?? 1,
                 Seed = parseResult.GetValue(seed) ?? 1,
                 L0Profile = CommonOptions.HostProfileOrDefault(parseResult.GetValue(l0)),
-                L2Guests = parseResult.GetValue(l2Guests) is { } count
-                    ? count <= MachineOptions.MaxL2Guests ? (int)count : throw new CliUsageException($"A nested machine has 0 to {MachineOptions.MaxL2Guests} L2 guests, not {count}.")
-                    : null,
+                L2Guests = CommonOptions.AsInt(parseResult.GetValue(l2Guests)),
             };
             var chosen = parseResult.GetValue(scenario) switch
             {
@@ -84,14 +75,14 @@ internal static class SimulateCommand
             };
             if (chosen == Scenario.NaiveRoot && options.L2GuestCount == 0)
                 throw new CliUsageException("The naive-root scenario needs L2 guests for the root to serve: use the nested topology with --l2-guests 1 or more.");
-            if (options.Validate() is { } problem)
+            if ((CommonOptions.ArchitectureProblem(options.Topology, options.Architecture, parseResult.GetResult(topology) is not null) ?? options.Validate()) is { } problem)
                 throw new CliUsageException(problem);
             var defaults = new ChannelWorkload();
             var workload = defaults with
             {
-                EchoPackets = Bounded(parseResult.GetValue(packets), defaults.EchoPackets),
-                EchoPacketSize = Bounded(parseResult.GetValue(packetSize), defaults.EchoPacketSize),
-                HeartbeatRounds = Bounded(parseResult.GetValue(heartbeats), defaults.HeartbeatRounds),
+                EchoPackets = CommonOptions.AsInt(parseResult.GetValue(packets)) ?? defaults.EchoPackets,
+                EchoPacketSize = CommonOptions.AsInt(parseResult.GetValue(packetSize)) ?? defaults.EchoPacketSize,
+                HeartbeatRounds = CommonOptions.AsInt(parseResult.GetValue(heartbeats)) ?? defaults.HeartbeatRounds,
             };
             if (workload.Validate() is { } workloadProblem)
                 throw new CliUsageException(workloadProblem);
@@ -107,7 +98,4 @@ internal static class SimulateCommand
         });
         return command;
     }
-
-    // A number option's value as an int; values past int range become int.MaxValue so the workload check refuses them in one line.
-    private static int Bounded(ulong? value, int fallback) => value is { } v ? (int)System.Math.Min(v, int.MaxValue) : fallback;
 }

@@ -27,16 +27,9 @@ internal sealed class TraceOutputs : IDisposable
     };
 
     /// <summary>The option <c>--trace-format kvm</c>.</summary>
-    public static Option<string> TraceFormatOption()
-    {
-        var option = new Option<string>("--trace-format")
-        {
-            Description = "The format of --trace-out: kvm (the only one, default): kvm_hv_hypercall, kvm_hv_hypercall_done, kvm_hv_synic_set_msr, kvm_msr, kvm_hv_synic_set_irq, kvm_hv_notify_acked_sint.",
-            HelpName = "kvm",
-        };
-        option.AcceptOnlyFromAmong("kvm");
-        return option;
-    }
+    public static Option<string> TraceFormatOption() => CommonOptions.Choice("--trace-format", "trace format",
+        "The format of --trace-out: kvm (the only one, default): kvm_hv_hypercall, kvm_hv_hypercall_done, kvm_hv_synic_set_msr, kvm_msr, kvm_hv_synic_set_irq, kvm_hv_notify_acked_sint.",
+        "kvm");
 
     /// <summary>The option <c>--perfetto FILE</c>.</summary>
     public static Option<string> PerfettoOption() => new("--perfetto")

@@ -1,6 +1,8 @@
 using System;
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.InteropServices;
 using HvCall.Abi;
+using HvCall.Abi.Catalog;
 using HvCall.Guest;
 using HvCall.Hypervisor.Partitions;
 using HvCall.Hypervisor.Processors;
@@ -25,7 +27,8 @@ public sealed record RawCallRequest(HypercallControl Control)
     /// <summary>Input bytes, placed in the caller's input page (VP 0's) at <see cref="InputOffset"/>.</summary>
     public byte[] Input { get; init; } = [];
 
-    /// <summary>Byte offset of <see cref="Input"/> in the input page (0 to 4095).</summary>
+    /// <summary>Byte offset of <see cref="Input"/> in the input page (0 to 4095). Input past the page's end runs on into the
+    /// output page (a conformance case does that on purpose to cross a page); <c>hvcall call</c> refuses it.</summary>
     public int InputOffset { get; init; }
 
     /// <summary>RDX (X2) as given: the input GPA, or fast input qword 0; null for the input's GPA (or 0 without input).</summary>
@@ -48,6 +51,27 @@ public sealed record RawCallOutcome(HypercallResult Result, string HandledBy, in
 {
     /// <summary>The status, bits 15:0 of the result.</summary>
     public HvStatus Status => Result.Status;
+
+    /// <summary>
+    /// The output the call wrote, as it stands after the call: for a simple call that succeeded, its catalog output
+    /// size; for a rep call, the elements of the reps it completed (from the rep start on, across continuations); empty
+    /// otherwise (a failed simple call writes none, an unknown code has no size). A memory call's output is read at the
+    /// output GPA (R8 / X3) plus <see cref="WrittenOffset"/>; a fast call's is the register block's output qwords.
+    /// </summary>
+    /// <remarks>The TLFS output rules (hyperv-abi.md §6): simple calls write output only on success, rep calls the
+    /// output of the reps completed.</remarks>
+    public byte[] Written { get; init; } = [];
+
+    /// <summary>Byte offset of <see cref="Written"/> in the call's output area: rep start × output element size for a
+    /// rep call, 0 otherwise.</summary>
+    public int WrittenOffset { get; init; }
+
+    /// <summary>True when <see cref="Written"/> came back in registers (a fast call), false when in guest memory.</summary>
+    public bool WrittenToRegisters { get; init; }
+
+    /// <summary>The output GPA the call was issued with (R8 / X3): the output page, or <see cref="RawCallRequest.R8"/>; for a
+    /// fast call, fast input qword 1 instead.</summary>
+    public ulong OutputGpa { get; init; }
 }
 
 /// <summary>
@@ -114,7 +138,7 @@ public static class RawHypercall
         ArgumentNullException.ThrowIfNull(partition);
         ArgumentNullException.ThrowIfNull(request);
         ArgumentOutOfRangeException.ThrowIfNegative(request.InputOffset);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(request.InputOffset, 4095);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(request.InputOffset, PageSize - 1);
         partition.GuestOsId = GuestLayout.LinuxGuestOsId;
         partition.TryGetVp(0, out var vp);
         var inputPage = GuestLayout.InputPage(0);
@@ -127,6 +151,7 @@ public static class RawHypercall
         registers[HypercallRegisters.Input] = request.Rdx ?? (request.Input.Length > 0 ? inputPage + (ulong)request.InputOffset : 0);
         registers[HypercallRegisters.Output] = request.R8 ?? (request.Control.IsFast ? 0 : outputPage);
         var processor = new SimulatedProcessor(vp);
+        var outputGpa = registers[HypercallRegisters.Output];
         var output = new byte[Math.Max(0, request.OutputLength)];
         try
         {
@@ -138,6 +163,47 @@ public static class RawHypercall
         }
         partition.Memory.TryRead(outputPage, output);
         var exit = processor.LastExit;
-        return new RawCallOutcome(exit.Result, exit.HandledBy, processor.LastExecutions, VpFault.None, output);
+        var (offset, length) = WrittenArea(request.Control, exit.Result);
+        var written = new byte[length];
+        if (request.Control.IsFast)
+            ReadFastOutput(ref registers, request.Control, offset, written);
+        else if (length > 0 && !partition.Memory.TryRead(outputGpa + (ulong)offset, written))
+            written = [];
+        return new RawCallOutcome(exit.Result, exit.HandledBy, processor.LastExecutions, VpFault.None, output)
+        {
+            Written = written,
+            WrittenOffset = offset,
+            WrittenToRegisters = request.Control.IsFast,
+            OutputGpa = outputGpa,
+        };
+    }
+
+    /// <summary>Bytes in the input page (VP 0's, one 4 KiB page, followed by the output page).</summary>
+    public const int PageSize = 4096;
+
+    // Where in the output area the call wrote, by the catalog's sizes and the TLFS output rules.
+    private static (int Offset, int Length) WrittenArea(HypercallControl control, HypercallResult result)
+    {
+        if (!HypercallCatalog.TryGet(control.Code, out var info) || !info.SizesKnown)
+            return (0, 0);
+        if (info.IsRep)
+        {
+            var start = control.RepStart;
+            var completed = Math.Min(result.RepsCompleted, control.RepCount);
+            return completed > start ? (start * info.OutputElementSize, (completed - start) * info.OutputElementSize) : (0, 0);
+        }
+        return result.Status == HvStatus.Success ? (0, info.OutputSize!.Value) : (0, 0);
+    }
+
+    // A fast call's output qwords follow its input in the register block, from the next 16-byte boundary (hyperv-abi.md §5).
+    private static void ReadFastOutput(ref HypercallRegisters registers, HypercallControl control, int offset, Span<byte> written)
+    {
+        if (written.IsEmpty || !HypercallCatalog.TryGet(control.Code, out var info) || !info.SizesKnown)
+            return;
+        var inputLength = info.InputSize!.Value + control.VariableHeaderSize * 8 + info.InputElementSize * control.RepCount;
+        var start = ((inputLength + 15) & ~15) + offset;
+        var block = MemoryMarshal.AsBytes(HypercallRegisters.AsSpan(ref registers)[HypercallRegisters.FastBlock..]);
+        if (start + written.Length <= block.Length)
+            block.Slice(start, written.Length).CopyTo(written);
     }
 }

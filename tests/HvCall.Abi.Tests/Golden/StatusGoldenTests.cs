@@ -62,4 +62,13 @@ public sealed class StatusGoldenTests
         var duplicates = lines.GroupBy(l => l.Fields[1]).Where(g => g.Count() > 1).Select(g => g.First().Location).ToList();
         Assert.True(duplicates.Count == 0, $"duplicate names at {string.Join(", ", duplicates)}");
     }
+
+    [Fact]
+    public void EveryDefinedStatusIsDescribed_AndNoOtherValue()
+    {
+        foreach (var status in Enum.GetValues<HvStatus>())
+            Assert.False(string.IsNullOrWhiteSpace(HvStatusNames.Describe(status)), $"{HvStatusNames.TlfsName(status)} has no description");
+        Assert.Null(HvStatusNames.Describe((HvStatus)0x00AB));
+        Assert.Null(HvStatusNames.Describe((HvStatus)0x0001));
+    }
 }
