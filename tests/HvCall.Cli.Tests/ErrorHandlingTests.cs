@@ -36,11 +36,14 @@ public sealed class ErrorHandlingTests
     }
 
     [Fact]
-    public void VerbExitCode_IsReturned()
+    public void A_verbs_own_exit_code_is_returned_unchanged()
     {
-        var run = RunWith(_ => 0);
-        Assert.Equal(0, run.ExitCode);
-        Assert.Equal(string.Empty, run.Stderr);
+        // docs/cli.md: simulate exits 3 when VMBus did not connect. With L0 answering as KVM, the nested root's
+        // INITIATE_CONTACT carries bit 31, which KVM rejects as a reserved bit (host-implementations.md: KVM's
+        // reserved-bit check covers bit 31), so VMBus never connects.
+        var run = CliRunner.Run("simulate", "--l0", "kvm", "--l2-guests", "0");
+        Assert.Equal(3, run.ExitCode);
+        Assert.Contains("NOT connected", run.Stdout, StringComparison.Ordinal);
     }
 
     private static CliRun RunWith(Func<ParseResult, int> action)
