@@ -24,7 +24,7 @@ public sealed partial class GuestChannel
         var received = new byte[_incoming!.DataSize];
         long sent = 0;
         var blocked = false;
-        while (EchoesVerified < total)
+        while (EchoesVerified < total && !RescindReceived)
         {
             var progressed = false;
             if (!blocked)
