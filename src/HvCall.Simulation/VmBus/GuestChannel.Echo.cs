@@ -45,6 +45,7 @@ public sealed partial class GuestChannel
                         Fail($"writing an echo packet: {status}");
                         yield break;
                     }
+                    _client.EchoObserver?.Sent(Offer.ChildRelId, (ulong)sent + 1, payload);
                     sent++;
                     PacketsSent++;
                     progressed = true;
@@ -58,7 +59,7 @@ public sealed partial class GuestChannel
                 {
                     while (true)
                     {
-                        var status = _incoming.TryRead(received, out var descriptor, out _);
+                        var status = _incoming.TryRead(received, out var descriptor, out var length);
                         if (status == RingStatus.Empty)
                             break;
                         if (status != RingStatus.Ok)
@@ -67,10 +68,11 @@ public sealed partial class GuestChannel
                             yield break;
                         }
                         PacketsReceived++;
+                        _client.EchoObserver?.Received(Offer.ChildRelId, descriptor.TransactionId, received.AsSpan(0, length));
                         var expected = (ulong)EchoesVerified + 1;
-                        if (descriptor.TransactionId != expected || !EchoPattern.Matches(received.AsSpan(0, size), expected))
+                        if (descriptor.TransactionId != expected || length != size || !EchoPattern.Matches(received.AsSpan(0, size), expected))
                         {
-                            Fail($"echo {expected} came back as transaction {descriptor.TransactionId} with other bytes");
+                            Fail($"echo {expected} came back wrong: transaction {descriptor.TransactionId}, {length} bytes of {size}, or other bytes");
                             yield break;
                         }
                         EchoesVerified++;

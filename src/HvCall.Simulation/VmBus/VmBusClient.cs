@@ -109,6 +109,12 @@ public sealed partial class VmBusClient
     /// </summary>
     public IReadOnlyList<byte[]> UnclaimedMessages => _inbox;
 
+    /// <summary>
+    /// Who watches the echo packets from outside the guest (a fault run's ledger), or null (the default): then the echo
+    /// path costs one null check per packet more.
+    /// </summary>
+    public IEchoObserver? EchoObserver { get; set; }
+
     /// <summary>True when every VP's part has finished.</summary>
     public bool Finished => _vpsDone == _vps.Count;
 
