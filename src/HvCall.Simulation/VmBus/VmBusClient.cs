@@ -48,6 +48,7 @@ public sealed partial class VmBusClient
     private readonly Dictionary<VmBusMessageType, int> _posted = [];
     private readonly Dictionary<VmBusMessageType, int> _received = [];
     private readonly Dictionary<HvStatus, int> _retried = [];
+    private readonly List<ControlMessageRecord> _log = [];
     private uint _messageConnection;
     private uint _nextGpadl = FirstGpadlHandle;
     private bool _offersKnown;
@@ -99,6 +100,12 @@ public sealed partial class VmBusClient
 
     /// <summary>Control messages the client took from its SINT 2 slot, by VMBus message type (RESCIND_CHANNELOFFER included).</summary>
     public IReadOnlyDictionary<VmBusMessageType, int> MessagesReceived => _received;
+
+    /// <summary>
+    /// Every control message of the connection in the guest's order: each one the hypervisor accepted from this client
+    /// and each one taken from the SINT 2 slot (the same arrays the client posted or read, so the log costs a list entry).
+    /// </summary>
+    public IReadOnlyList<ControlMessageRecord> ControlLog => _log;
 
     /// <summary>PostMessage attempts refused with a status the client retries, by status.</summary>
     public IReadOnlyDictionary<HvStatus, int> PostRetriesByStatus => _retried;
@@ -326,6 +333,7 @@ public sealed partial class VmBusClient
             {
                 var type = VmBusProtocol.TypeOf(message);
                 _posted[type] = _posted.GetValueOrDefault(type) + 1;
+                _log.Add(new ControlMessageRecord(false, message));
                 break;
             }
             if (!IsTransient(outcome.Status, retryInvalidConnection) || attempt == PostRetries)
@@ -394,13 +402,14 @@ public sealed partial class VmBusClient
         }
         if (type != VmBusProtocol.SynicMessageType)
             return;
-        var payload = HvMessage.Payload(_slot);
+        var payload = HvMessage.Payload(_slot).ToArray();
         var messageType = VmBusProtocol.TypeOf(payload);
         _received[messageType] = _received.GetValueOrDefault(messageType) + 1;
+        _log.Add(new ControlMessageRecord(true, payload));
         if (messageType == VmBusMessageType.RescindChannelOffer && payload.Length >= VmBusProtocol.MinimumSize(messageType))
             Rescind(ChannelMessages.ReadFirstField(payload));
         else
-            _inbox.Add(payload.ToArray());
+            _inbox.Add(payload);
     }
 
     // vmbus_onoffer_rescind: mark the channel rescinded; its coroutine stops its traffic, completes its waits and closes
@@ -427,4 +436,13 @@ public sealed partial class VmBusClient
         public HvStatus Status { get; set; }
         public byte[]? Message { get; set; }
     }
+}
+
+/// <summary>One control message of a VMBus connection as its guest saw it.</summary>
+/// <param name="FromHost">True for a message taken from the SINT 2 slot, false for one the guest posted.</param>
+/// <param name="Message">The VMBus message (header and body).</param>
+public readonly record struct ControlMessageRecord(bool FromHost, byte[] Message)
+{
+    /// <summary>The message's type (msgtype, u32 @0).</summary>
+    public VmBusMessageType Type => VmBusProtocol.TypeOf(Message);
 }
