@@ -48,6 +48,13 @@ public sealed class EchoLedger : IEchoObserver
             PacketsReturned++;
     }
 
+    /// <summary>True when the guest sent packet <paramref name="transactionId"/> on <paramref name="relId"/> with exactly these bytes.</summary>
+    /// <param name="relId">The channel.</param>
+    /// <param name="transactionId">The packet's transaction id.</param>
+    /// <param name="payload">Bytes found somewhere (a ring, an echo).</param>
+    public bool WasSent(uint relId, ulong transactionId, ReadOnlySpan<byte> payload) =>
+        _entries.TryGetValue((relId, transactionId), out var entry) && entry.Checksum == Checksum(payload);
+
     /// <summary>Packets of channel <paramref name="relId"/> sent and never returned.</summary>
     /// <param name="relId">The channel.</param>
     public long Outstanding(uint relId)

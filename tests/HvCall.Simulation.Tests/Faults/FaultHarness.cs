@@ -102,3 +102,39 @@ internal static class FaultHarness
         return -1;
     }
 }
+
+/// <summary>Reads a channel's ring straight from guest memory, through the GPADL's PFNs as the guest sent them.</summary>
+internal static class RingInspector
+{
+    /// <summary>
+    /// The whole packets between the ring's published read and write indexes (transaction id, payload) and the status
+    /// that ended the walk (Empty when every byte up to the write index was whole packets).
+    /// </summary>
+    /// <param name="memory">The guest's memory.</param>
+    /// <param name="client">The client (its control log holds the GPADL_HEADER).</param>
+    /// <param name="relId">The channel.</param>
+    /// <param name="ringPages">Pages of each ring.</param>
+    /// <param name="downstream">The host → guest ring (else guest → host).</param>
+    public static (List<(ulong Id, byte[] Payload)> Packets, HvCall.VmBus.Rings.RingStatus End) Pending(HvCall.Hypervisor.Memory.GuestMemory memory,
+        VmBusClient client, uint relId, int ringPages, bool downstream)
+    {
+        // GPADL_HEADER (vmbus-datapath.md §2): relid @8, one range header @20, PFNs from @28 (no body for these sizes).
+        var header = FaultHarness.FromGuest(client).First(m => FaultHarness.Type(m) == FaultHarness.GpadlHeader && FaultHarness.Field8(m) == relId);
+        var pfns = new List<ulong>();
+        for (var offset = 28; offset + 8 <= header.Length; offset += 8)
+            pfns.Add(BinaryPrimitives.ReadUInt64LittleEndian(header.AsSpan(offset)));
+        Assert.Equal(2 * ringPages, pfns.Count);
+        var ring = pfns.Skip(downstream ? ringPages : 0).Take(ringPages).ToArray();
+        var data = ring.Skip(1).Select(pfn => memory.Page(pfn * 4096)).ToArray();
+        var incoming = new HvCall.VmBus.Rings.IncomingRing(new HvCall.VmBus.Rings.RingMemory(memory.Page(ring[0] * 4096), data));
+        var packets = new List<(ulong, byte[])>();
+        var buffer = new byte[incoming.DataSize];
+        while (true)
+        {
+            var status = incoming.TryRead(buffer, out var descriptor, out var length);
+            if (status != HvCall.VmBus.Rings.RingStatus.Ok)
+                return (packets, status);
+            packets.Add((descriptor.TransactionId, buffer.AsSpan(0, length).ToArray()));
+        }
+    }
+}
