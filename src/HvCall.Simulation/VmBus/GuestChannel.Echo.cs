@@ -22,6 +22,8 @@ public sealed partial class GuestChannel
         var size = workload.EchoPacketSize;
         var payload = new byte[size];
         var received = new byte[_incoming!.DataSize];
+        // A packet carries its length in 8-byte units (len8): the echo comes back padded to 8 (vmbus-datapath.md §4).
+        var padded = (size + 7) & ~7;
         long sent = 0;
         var blocked = false;
         while (EchoesVerified < total && !RescindReceived)
@@ -68,11 +70,11 @@ public sealed partial class GuestChannel
                             yield break;
                         }
                         PacketsReceived++;
-                        _client.EchoObserver?.Received(Offer.ChildRelId, descriptor.TransactionId, received.AsSpan(0, length));
+                        _client.EchoObserver?.Received(Offer.ChildRelId, descriptor.TransactionId, received.AsSpan(0, Math.Min(length, size)));
                         var expected = (ulong)EchoesVerified + 1;
-                        if (descriptor.TransactionId != expected || length != size || !EchoPattern.Matches(received.AsSpan(0, size), expected))
+                        if (descriptor.TransactionId != expected || length != padded || !EchoPattern.Matches(received.AsSpan(0, size), expected))
                         {
-                            Fail($"echo {expected} came back wrong: transaction {descriptor.TransactionId}, {length} bytes of {size}, or other bytes");
+                            Fail($"echo {expected} came back wrong: transaction {descriptor.TransactionId}, {length} bytes for {size} padded to {padded}, or other bytes");
                             yield break;
                         }
                         EchoesVerified++;
