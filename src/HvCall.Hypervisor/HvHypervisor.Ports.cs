@@ -88,6 +88,26 @@ public sealed partial class HvHypervisor
         return HvStatus.Success;
     }
 
+    /// <summary>Looks up a port that exists (not deleted).</summary>
+    /// <param name="owner">The owner.</param>
+    /// <param name="portId">The port id.</param>
+    /// <param name="port">The port.</param>
+    /// <returns>False when the owner has no such port.</returns>
+    public bool TryGetPort(Partition owner, uint portId, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Port? port)
+    {
+        ArgumentNullException.ThrowIfNull(owner);
+        return _ports.TryGetValue((owner.Id, portId), out port);
+    }
+
+    /// <summary>Whether <paramref name="caller"/> has a connection under <paramref name="connectionId"/> (made by ConnectPort, not yet disconnected).</summary>
+    /// <param name="caller">The connecting partition.</param>
+    /// <param name="connectionId">The connection id.</param>
+    public bool IsConnected(Partition caller, uint connectionId)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        return _connections.ContainsKey((caller.Id, connectionId));
+    }
+
     /// <summary>Removes a connection (HvCallDisconnectPort).</summary>
     /// <param name="caller">The connecting partition.</param>
     /// <param name="connectionId">The connection id.</param>
@@ -101,7 +121,8 @@ public sealed partial class HvHypervisor
     /// <summary>
     /// Posts a message through a connection: the HvCallPostMessage semantics, also used by host code.
     /// Checks, in order: the message itself (type 0, type with the most significant bit set, or payload
-    /// size over 240: 0x5), connection (0x12), port (0x11), buffers (0x13), VP (0xE), SynIC (0x18).
+    /// size over 240: 0x5), connection (0x12), port (0x11), a host port's admission (<see cref="Port.Admission"/>),
+    /// buffers (0x13), VP (0xE), SynIC (0x18).
     /// </summary>
     /// <param name="caller">The posting partition.</param>
     /// <param name="connectionId">The connection id.</param>
@@ -137,6 +158,12 @@ public sealed partial class HvHypervisor
             return resolved;
         if (rules.MessageType == MessageTypeCheck.VmBusOnly && messageType != VmBusMessageType)
             return rules.MessageTypeStatus;
+        if (port.Admission is { } admission)
+        {
+            var admitted = admission.Admit(port, payloadArea[..(int)payloadSize]);
+            if (admitted != HvStatus.Success)
+                return admitted;
+        }
         if (port.FreeBuffers == 0)
             return HvStatus.InsufficientBuffers;
         if (port.Sink is null)

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using HvCall.Abi;
 using HvCall.Abi.Messages;
 using HvCall.Hypervisor.Partitions;
 using HvCall.Hypervisor.Processors;
@@ -31,6 +32,21 @@ public interface IHostPortSink
     /// <param name="port">The port.</param>
     /// <param name="flagNumber">The flag number, relative to the port's base flag.</param>
     void OnEvent(Port port, ushort flagNumber);
+}
+
+/// <summary>
+/// Host code that decides, per message, whether its host-owned port takes a posted message now. The VMM behind a
+/// VMBus message port answers "not now" with a status the poster sees and retries on: OpenVMM's port map answers
+/// INSUFFICIENT_BUFFERS when the port cannot accept, and notes that Hyper-V's VMBus "sometimes (in Azure?)" answers
+/// TIMEOUT instead "to force the guest to retry" (host-implementations.md §7).
+/// </summary>
+public interface IHostPortAdmission
+{
+    /// <summary>Asked for every HvCallPostMessage that reached the port and passed the hypervisor's own checks up to the buffers.</summary>
+    /// <param name="port">The port.</param>
+    /// <param name="payload">The message payload (at most 240 bytes).</param>
+    /// <returns>SUCCESS to take the message; any other status is returned to the poster and nothing is queued.</returns>
+    HvStatus Admit(Port port, ReadOnlySpan<byte> payload);
 }
 
 /// <summary>
@@ -87,6 +103,12 @@ public sealed class Port
 
     /// <summary>Host code owning the port, or null when a SynIC receives.</summary>
     public IHostPortSink? Sink { get; }
+
+    /// <summary>
+    /// Host-owned message ports: who decides whether a posted message is taken now, or null (the default) when every
+    /// message that finds a free buffer is taken. Checked after the connection and the port resolve, before the buffers.
+    /// </summary>
+    public IHostPortAdmission? Admission { get; set; }
 
     /// <summary>True once the port is deleted; connections to it then fail with INVALID_PORT_ID.</summary>
     public bool IsDeleted { get; internal set; }

@@ -43,6 +43,12 @@ public sealed class SimulatedProcessor : IHypercallInstruction, IMsrInstructions
     /// <summary>The virtual processor.</summary>
     public VirtualProcessor VirtualProcessor => _vp;
 
+    /// <summary>
+    /// Virtual time in nanoseconds as guest code on this processor reads it (its time source, the role the TSC or the
+    /// reference counter plays for <c>udelay</c>); 0 when the processor has no clock.
+    /// </summary>
+    public long Now => _clock?.Now ?? 0;
+
     /// <summary>How the last hypercall ended: the layer that handled it, its result.</summary>
     public HypercallExit LastExit { get; private set; }
 

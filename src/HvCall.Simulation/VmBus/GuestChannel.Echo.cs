@@ -22,9 +22,11 @@ public sealed partial class GuestChannel
         var size = workload.EchoPacketSize;
         var payload = new byte[size];
         var received = new byte[_incoming!.DataSize];
+        // A packet carries its length in 8-byte units (len8): the echo comes back padded to 8 (vmbus-datapath.md §4).
+        var padded = (size + 7) & ~7;
         long sent = 0;
         var blocked = false;
-        while (EchoesVerified < total)
+        while (EchoesVerified < total && !RescindReceived)
         {
             var progressed = false;
             if (!blocked)
@@ -45,6 +47,7 @@ public sealed partial class GuestChannel
                         Fail($"writing an echo packet: {status}");
                         yield break;
                     }
+                    _client.EchoObserver?.Sent(Offer.ChildRelId, (ulong)sent + 1, payload);
                     sent++;
                     PacketsSent++;
                     progressed = true;
@@ -58,7 +61,7 @@ public sealed partial class GuestChannel
                 {
                     while (true)
                     {
-                        var status = _incoming.TryRead(received, out var descriptor, out _);
+                        var status = _incoming.TryRead(received, out var descriptor, out var length);
                         if (status == RingStatus.Empty)
                             break;
                         if (status != RingStatus.Ok)
@@ -67,10 +70,11 @@ public sealed partial class GuestChannel
                             yield break;
                         }
                         PacketsReceived++;
+                        _client.EchoObserver?.Received(Offer.ChildRelId, descriptor.TransactionId, received.AsSpan(0, Math.Min(length, size)));
                         var expected = (ulong)EchoesVerified + 1;
-                        if (descriptor.TransactionId != expected || !EchoPattern.Matches(received.AsSpan(0, size), expected))
+                        if (descriptor.TransactionId != expected || length != padded || !EchoPattern.Matches(received.AsSpan(0, size), expected))
                         {
-                            Fail($"echo {expected} came back as transaction {descriptor.TransactionId} with other bytes");
+                            Fail($"echo {expected} came back wrong: transaction {descriptor.TransactionId}, {length} bytes for {size} padded to {padded}, or other bytes");
                             yield break;
                         }
                         EchoesVerified++;

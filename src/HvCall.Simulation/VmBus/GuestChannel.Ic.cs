@@ -26,7 +26,7 @@ public sealed partial class GuestChannel
     private IEnumerable<object?> RunIcResponder()
     {
         var payload = new byte[IcFraming.MaxPayloadLength];
-        while (!IcDone())
+        while (!RescindReceived && !IcDone())
         {
             if (!TakeInterrupt())
             {

@@ -89,26 +89,50 @@ public sealed partial class GuestChannel
     /// <summary>True when the channel's work has ended, well or not.</summary>
     public bool Done { get; private set; }
 
+    /// <summary>True once the host rescinded the offer (RESCIND_CHANNELOFFER): the guest stops using the channel.</summary>
+    public bool RescindReceived { get; private set; }
+
+    /// <summary>
+    /// True once the guest released the relid of the rescinded channel (RELID_RELEASED), after closing it without a GPADL
+    /// teardown as Linux does (vmbus-datapath.md §1).
+    /// </summary>
+    public bool Released { get; private set; }
+
+    internal void OnRescind() => RescindReceived = true;
+
     private string Name => $"channel {Offer.ChildRelId} ({DeviceName})";
 
-    /// <summary>The channel's coroutine: open, device traffic, close.</summary>
+    /// <summary>
+    /// The channel's coroutine: open, device traffic, close. A rescind at any point stops the traffic and ends the waits;
+    /// then, as Linux's <c>vmbus_onoffer_rescind</c> → driver remove → <c>vmbus_close</c> → <c>hv_process_channel_removal</c>:
+    /// CLOSECHANNEL if the channel was opened, no GPADL_TEARDOWN, and RELID_RELEASED.
+    /// </summary>
     internal IEnumerable<object?> Run()
     {
         try
         {
             foreach (var step in Open())
                 yield return step;
-            if (!Opened)
-                yield break;
-            var device = Device switch
+            if (Opened && !RescindReceived)
             {
-                GuestDevice.Echo => RunEcho(),
-                _ => RunIcResponder(),
-            };
-            foreach (var step in device)
-                yield return step;
-            foreach (var step in Close())
-                yield return step;
+                var device = Device switch
+                {
+                    GuestDevice.Echo => RunEcho(),
+                    _ => RunIcResponder(),
+                };
+                foreach (var step in device)
+                    yield return step;
+            }
+            if (Opened)
+            {
+                foreach (var step in Close())
+                    yield return step;
+            }
+            if (RescindReceived)
+            {
+                foreach (var step in ReleaseRelId())
+                    yield return step;
+            }
         }
         finally
         {
@@ -146,7 +170,7 @@ public sealed partial class GuestChannel
         var created = new VmBusClient.Outcome();
         foreach (var step in _client.WaitFor(Vp, m => VmBusProtocol.TypeOf(m) == VmBusMessageType.GpadlCreated &&
             m.Length >= ChannelMessages.GpadlCreatedSize && ChannelMessages.ReadGpadlCreated(m) is var c && c.ChildRelId == relId && c.Gpadl == gpadl,
-            created, $"GPADL_CREATED of {Name}"))
+            created, $"GPADL_CREATED of {Name}", this))
             yield return step;
         if (created.Message is null)
             yield break;
@@ -173,7 +197,7 @@ public sealed partial class GuestChannel
         var result = new VmBusClient.Outcome();
         foreach (var step in _client.WaitFor(Vp, m => VmBusProtocol.TypeOf(m) == VmBusMessageType.OpenChannelResult &&
             m.Length >= ChannelMessages.OpenChannelResultSize && ChannelMessages.ReadOpenChannelResult(m) is var r && r.ChildRelId == relId && r.OpenId == relId,
-            result, $"OPENCHANNEL_RESULT of {Name}"))
+            result, $"OPENCHANNEL_RESULT of {Name}", this))
             yield return step;
         if (result.Message is null)
             yield break;
@@ -188,7 +212,8 @@ public sealed partial class GuestChannel
         Opened = true;
     }
 
-    // vmbus_close: CLOSECHANNEL (no reply exists), then GPADL_TEARDOWN and wait for GPADL_TORNDOWN.
+    // vmbus_close: CLOSECHANNEL (no reply exists), then GPADL_TEARDOWN and wait for GPADL_TORNDOWN; once the channel is
+    // rescinded the teardown is skipped (vmbus_teardown_gpadl) and a wait for GPADL_TORNDOWN ends.
     private IEnumerable<object?> Close()
     {
         var relId = Offer.ChildRelId;
@@ -199,6 +224,8 @@ public sealed partial class GuestChannel
             yield break;
         _outgoing = null;
         _incoming = null;
+        if (RescindReceived)
+            yield break;
         var gpadl = Gpadl;
         var teardown = new VmBusClient.Outcome();
         foreach (var step in _client.PostControl(Vp, ChannelMessages.WriteGpadlTeardown(new byte[ChannelMessages.GpadlTeardownSize], relId, gpadl), teardown))
@@ -207,9 +234,18 @@ public sealed partial class GuestChannel
             yield break;
         var torndown = new VmBusClient.Outcome();
         foreach (var step in _client.WaitFor(Vp, m => VmBusProtocol.TypeOf(m) == VmBusMessageType.GpadlTorndown &&
-            m.Length >= ChannelMessages.GpadlTorndownSize && ChannelMessages.ReadFirstField(m) == gpadl, torndown, $"GPADL_TORNDOWN of {Name}"))
+            m.Length >= ChannelMessages.GpadlTorndownSize && ChannelMessages.ReadFirstField(m) == gpadl, torndown, $"GPADL_TORNDOWN of {Name}", this))
             yield return step;
         Closed = torndown.Message is not null;
+    }
+
+    // hv_process_channel_removal: RELID_RELEASED, after which the host may reuse the relid.
+    private IEnumerable<object?> ReleaseRelId()
+    {
+        var released = new VmBusClient.Outcome();
+        foreach (var step in _client.PostControl(Vp, ChannelMessages.WriteRelIdMessage(new byte[ChannelMessages.RelIdMessageSize], VmBusMessageType.RelIdReleased, Offer.ChildRelId), released))
+            yield return step;
+        Released = released.Status == HvStatus.Success;
     }
 
     private static RingMemory Ring(ReadOnlySpan<AllocatedPage> pages)

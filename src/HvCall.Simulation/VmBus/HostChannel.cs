@@ -8,6 +8,19 @@ using HvCall.Tracing;
 
 namespace HvCall.Simulation.VmBus;
 
+/// <summary>Where an opened channel stands on the host.</summary>
+public enum HostChannelState
+{
+    /// <summary>Open (also after a rescind, until the guest's CLOSECHANNEL).</summary>
+    Open,
+    /// <summary>Closed by the guest's CLOSECHANNEL.</summary>
+    Closed,
+    /// <summary>Rescinded, closed by the guest, and its relid released by RELID_RELEASED: the host freed what the channel held.</summary>
+    Released,
+    /// <summary>Closed by the host because the connection ended (UNLOAD or a new INITIATE_CONTACT) while the channel was open.</summary>
+    Reset,
+}
+
 /// <summary>
 /// An open channel as the L0 VMBus server sees it: the rings resolved from the GPADL's pages at OPENCHANNEL, the
 /// device behind it, and the host's half of the signalling protocol. The host's incoming ring starts masked
@@ -57,6 +70,21 @@ public sealed class HostChannel
     /// <summary>True once the host stopped servicing the channel because the guest corrupted a ring.</summary>
     public bool Broken { get; private set; }
 
+    /// <summary>True once the host rescinded the channel (RESCIND_CHANNELOFFER): its device stops and the rings are left as they are.</summary>
+    public bool Rescinded { get; private set; }
+
+    /// <summary>Where the channel stands.</summary>
+    public HostChannelState State { get; internal set; }
+
+    /// <summary>Guest signals the host lost (a fault plan's lost signal), counted in <see cref="SignalsReceived"/> too.</summary>
+    public long SignalsLost { get; internal set; }
+
+    /// <summary>Times a fault plan's host looked at the sleeping channel without a signal (its polling).</summary>
+    public long Polls { get; internal set; }
+
+    /// <summary>Host steps the channel has been asleep in a row (a fault plan's host polls after a set number).</summary>
+    internal long IdleHostSteps { get; set; }
+
     /// <summary>Packets the host read from the guest.</summary>
     public long PacketsReceived { get; internal set; }
 
@@ -72,9 +100,16 @@ public sealed class HostChannel
     /// <summary>Runs the device while there is work; called once per host step.</summary>
     internal void Step()
     {
-        if (!Awake || Broken)
+        if (!Awake || Broken || Rescinded)
             return;
         Device.Step(this);
+    }
+
+    /// <summary>The host rescinds the channel: the device stops where it is; what it read and did not echo is not sent.</summary>
+    internal void Rescind()
+    {
+        Rescinded = true;
+        Awake = false;
     }
 
     /// <summary>Publishes the host's writes and reads, and signals the guest when either rule says so.</summary>

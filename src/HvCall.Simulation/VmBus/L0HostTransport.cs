@@ -31,7 +31,7 @@ public sealed class L0HostTransport : IVmBusServerTransport, IHostPortSink
     private readonly HashSet<uint> _preparedVps = [];
     private readonly Queue<uint> _signals = new();
     private readonly byte[] _received = new byte[HvMessage.Size];
-    private Port? _messagePort;
+    private readonly Port _messagePort;
 
     /// <summary>Creates the message port and connects the guest partition to it under connection ids 4 and 1.</summary>
     /// <param name="hypervisor">The hypervisor (L0).</param>
@@ -47,6 +47,9 @@ public sealed class L0HostTransport : IVmBusServerTransport, IHostPortSink
         _host = host;
         _guest = guest;
         Require(hypervisor.CreateHostPort(host, HostMessagePort, PortType.Message, this), "the message port");
+        if (!hypervisor.TryGetPort(host, HostMessagePort, out var port))
+            throw new InvalidOperationException("The VMBus host's message port vanished.");
+        _messagePort = port;
         Require(hypervisor.ConnectPort(guest, VmBusProtocol.MessageConnectionId4, host, HostMessagePort), "connection id 4");
         Require(hypervisor.ConnectPort(guest, VmBusProtocol.MessageConnectionId, host, HostMessagePort), "connection id 1");
     }
@@ -57,8 +60,18 @@ public sealed class L0HostTransport : IVmBusServerTransport, IHostPortSink
     /// <inheritdoc/>
     public Partition Served => _guest;
 
+    /// <summary>
+    /// The host's message port (connection ids 4 and 1 of the served partition reach it). Its
+    /// <see cref="Port.Admission"/> is where a fault plan answers the guest's PostMessage with INSUFFICIENT_BUFFERS or
+    /// TIMEOUT, as a VMM that cannot take a message now does.
+    /// </summary>
+    public Port MessagePort => _messagePort;
+
     /// <inheritdoc/>
-    public void OnMessage(Port port) => _messagePort = port;
+    /// <remarks>Nothing to do here: <see cref="Poll"/> takes the port's messages on the server's next step.</remarks>
+    public void OnMessage(Port port)
+    {
+    }
 
     /// <inheritdoc/>
     public void OnEvent(Port port, ushort flagNumber)
@@ -71,7 +84,7 @@ public sealed class L0HostTransport : IVmBusServerTransport, IHostPortSink
     public void Poll(VmBusHost server)
     {
         ArgumentNullException.ThrowIfNull(server);
-        while (_messagePort is { } port && port.TryReceive(_received))
+        while (_messagePort.TryReceive(_received))
             server.Deliver(HvMessage.Payload(_received));
         while (_signals.TryDequeue(out var relId))
             server.Signalled(relId);

@@ -29,6 +29,10 @@ public sealed partial class VmBusClient
     public const byte SintVector = 0xF3;
     /// <summary>Linux retries PostMessage up to this many times on transient statuses.</summary>
     public const int PostRetries = 100;
+    /// <summary>Linux's first wait between two PostMessage attempts, in microseconds of virtual time (<c>usec = 1</c>).</summary>
+    public const long FirstPostBackOffMicroseconds = 1;
+    /// <summary>The wait doubles after each of this many first retries, then stays (Linux: <c>if (retries &lt; 22) usec *= 2</c>).</summary>
+    public const int PostBackOffDoublings = 21;
     /// <summary>Scheduler steps to wait for a host message or interrupt before giving up (Linux would wait forever).</summary>
     public const int WaitSteps = 20_000;
     /// <summary>The first GPADL handle, Linux's <c>next_gpadl_handle</c> initial value.</summary>
@@ -41,6 +45,10 @@ public sealed partial class VmBusClient
     private readonly List<byte[]> _inbox = [];
     private readonly List<string> _errors = [];
     private readonly byte[] _slot = new byte[HvMessage.Size];
+    private readonly Dictionary<VmBusMessageType, int> _posted = [];
+    private readonly Dictionary<VmBusMessageType, int> _received = [];
+    private readonly Dictionary<HvStatus, int> _retried = [];
+    private readonly List<ControlMessageRecord> _log = [];
     private uint _messageConnection;
     private uint _nextGpadl = FirstGpadlHandle;
     private bool _offersKnown;
@@ -86,6 +94,33 @@ public sealed partial class VmBusClient
 
     /// <summary>What failed, in order.</summary>
     public IReadOnlyList<string> Errors => _errors;
+
+    /// <summary>Control messages the hypervisor accepted from this client (PostMessage SUCCESS), by VMBus message type.</summary>
+    public IReadOnlyDictionary<VmBusMessageType, int> MessagesPosted => _posted;
+
+    /// <summary>Control messages the client took from its SINT 2 slot, by VMBus message type (RESCIND_CHANNELOFFER included).</summary>
+    public IReadOnlyDictionary<VmBusMessageType, int> MessagesReceived => _received;
+
+    /// <summary>
+    /// Every control message of the connection in the guest's order: each one the hypervisor accepted from this client
+    /// and each one taken from the SINT 2 slot (the same arrays the client posted or read, so the log costs a list entry).
+    /// </summary>
+    public IReadOnlyList<ControlMessageRecord> ControlLog => _log;
+
+    /// <summary>PostMessage attempts refused with a status the client retries, by status.</summary>
+    public IReadOnlyDictionary<HvStatus, int> PostRetriesByStatus => _retried;
+
+    /// <summary>
+    /// Messages received that no waiter took: at the end of a run only a reply whose waiter a rescind completed first
+    /// (Linux drops such a reply as it finds no request for it).
+    /// </summary>
+    public IReadOnlyList<byte[]> UnclaimedMessages => _inbox;
+
+    /// <summary>
+    /// Who watches the echo packets from outside the guest (a fault run's ledger), or null (the default): then the echo
+    /// path costs one null check per packet more.
+    /// </summary>
+    public IEchoObserver? EchoObserver { get; set; }
 
     /// <summary>True when every VP's part has finished.</summary>
     public bool Finished => _vpsDone == _vps.Count;
@@ -274,25 +309,65 @@ public sealed partial class VmBusClient
     internal IEnumerable<object?> PostControl(GuestVp vp, ReadOnlySpan<byte> message, Outcome outcome) =>
         Post(vp, _messageConnection, message.ToArray(), outcome, retryInvalidConnection: true, report: true);
 
-    // vmbus_post_msg: retry transient statuses with back-off; INVALID_CONNECTION_ID is final for INITIATE_CONTACT.
+    /// <summary>
+    /// Whether a PostMessage status is transient: Linux's <c>vmbus_post_msg</c> retries INSUFFICIENT_MEMORY,
+    /// INSUFFICIENT_BUFFERS and (except on INITIATE_CONTACT) INVALID_CONNECTION_ID. HvCall also retries TIMEOUT, which
+    /// Linux treats as fatal: OpenVMM notes that Hyper-V's VMBus answers TIMEOUT "to force the guest to retry"
+    /// (host-implementations.md §7), and FreeBSD's <c>vmbus_msghc_exec_noresult</c> retries every status.
+    /// </summary>
+    /// <param name="status">The PostMessage status.</param>
+    /// <param name="retryInvalidConnection">False for INITIATE_CONTACT, where INVALID_CONNECTION_ID means "try the next version".</param>
+    public static bool IsTransient(HvStatus status, bool retryInvalidConnection = true) =>
+        status is HvStatus.InsufficientMemory or HvStatus.InsufficientBuffers or HvStatus.Timeout ||
+        (retryInvalidConnection && status == HvStatus.InvalidConnectionId);
+
+    // vmbus_post_msg: up to 100 attempts; between two, wait usec microseconds (virtual time), starting at 1 and doubling
+    // after each of the first 21 retries. INVALID_CONNECTION_ID is final for INITIATE_CONTACT.
     private IEnumerable<object?> Post(GuestVp vp, uint connectionId, byte[] message, Outcome outcome, bool retryInvalidConnection, bool report)
     {
+        var backOff = FirstPostBackOffMicroseconds;
         for (var attempt = 1; ; attempt++)
         {
             outcome.Status = vp.Hypercalls.PostMessage(new HvConnectionId(connectionId), VmBusProtocol.SynicMessageType, message).Status;
-            var transient = outcome.Status is HvStatus.InsufficientMemory or HvStatus.InsufficientBuffers ||
-                (retryInvalidConnection && outcome.Status == HvStatus.InvalidConnectionId);
-            if (outcome.Status == HvStatus.Success || !transient || attempt == PostRetries)
+            if (outcome.Status == HvStatus.Success)
+            {
+                var type = VmBusProtocol.TypeOf(message);
+                _posted[type] = _posted.GetValueOrDefault(type) + 1;
+                _log.Add(new ControlMessageRecord(false, message));
                 break;
-            for (var wait = 0; wait < Math.Min(attempt, 8); wait++)
-                yield return null;
+            }
+            if (!IsTransient(outcome.Status, retryInvalidConnection) || attempt == PostRetries)
+                break;
+            _retried[outcome.Status] = _retried.GetValueOrDefault(outcome.Status) + 1;
+            foreach (var step in Delay(vp, backOff))
+                yield return step;
+            if (attempt <= PostBackOffDoublings)
+                backOff *= 2;
         }
         if (outcome.Status != HvStatus.Success && report)
             Fail($"vp{vp.Index}: posting VMBus message type {(uint)VmBusProtocol.TypeOf(message)} to connection {connectionId} failed: {HvStatusNames.TlfsName(outcome.Status)}");
     }
 
-    /// <summary>Waits until the inbox holds a message <paramref name="match"/> accepts, and takes it (the oldest such).</summary>
-    internal IEnumerable<object?> WaitFor(GuestVp vp, MessageMatch match, Outcome outcome, string what)
+    // udelay/msleep on the virtual clock: yield until the VP's time source has moved on by the delay (at least one step).
+    // Every scheduler step advances the clock by a microsecond, so a VP never yields more often than the delay's
+    // microseconds; that count also bounds the wait on a processor without a clock.
+    private static IEnumerable<object?> Delay(GuestVp vp, long microseconds)
+    {
+        var deadline = vp.Processor.Now + microseconds * 1000;
+        for (var yielded = 0L; yielded < microseconds || yielded == 0; yielded++)
+        {
+            yield return null;
+            if (vp.Processor.Now >= deadline)
+                yield break;
+        }
+    }
+
+    /// <summary>
+    /// Waits until the inbox holds a message <paramref name="match"/> accepts, and takes it (the oldest such). A wait on
+    /// behalf of <paramref name="channel"/> also ends, with no message and no error, once the host rescinds the channel
+    /// (Linux's <c>vmbus_rescind_cleanup</c> completes the channel's waiter).
+    /// </summary>
+    internal IEnumerable<object?> WaitFor(GuestVp vp, MessageMatch match, Outcome outcome, string what, GuestChannel? channel = null)
     {
         for (var waited = 0; waited < WaitSteps && !_failed; waited++)
         {
@@ -305,6 +380,8 @@ public sealed partial class VmBusClient
                     yield break;
                 }
             }
+            if (channel is { RescindReceived: true })
+                yield break;
             yield return null;
         }
         Fail($"vp{vp.Index}: timed out waiting for {what}");
@@ -323,8 +400,31 @@ public sealed partial class VmBusClient
             if (!vp.Synic.TryWrite(SynicRegister.Eom, 0))
                 Fail($"vp{vp.Index}: writing EOM faulted");
         }
-        if (type == VmBusProtocol.SynicMessageType)
-            _inbox.Add(HvMessage.Payload(_slot).ToArray());
+        if (type != VmBusProtocol.SynicMessageType)
+            return;
+        var payload = HvMessage.Payload(_slot).ToArray();
+        var messageType = VmBusProtocol.TypeOf(payload);
+        _received[messageType] = _received.GetValueOrDefault(messageType) + 1;
+        _log.Add(new ControlMessageRecord(true, payload));
+        if (messageType == VmBusMessageType.RescindChannelOffer && payload.Length >= VmBusProtocol.MinimumSize(messageType))
+            Rescind(ChannelMessages.ReadFirstField(payload));
+        else
+            _inbox.Add(payload);
+    }
+
+    // vmbus_onoffer_rescind: mark the channel rescinded; its coroutine stops its traffic, completes its waits and closes
+    // it as Linux's driver remove does (GuestChannel.Run).
+    private void Rescind(uint relId)
+    {
+        foreach (var channel in _channels)
+        {
+            if (channel.Offer.ChildRelId == relId)
+            {
+                channel.OnRescind();
+                return;
+            }
+        }
+        Fail($"vp0: RESCIND_CHANNELOFFER for channel {relId}, which was never offered");
     }
 
     /// <summary>Accepts or rejects a received control message.</summary>
@@ -336,4 +436,13 @@ public sealed partial class VmBusClient
         public HvStatus Status { get; set; }
         public byte[]? Message { get; set; }
     }
+}
+
+/// <summary>One control message of a VMBus connection as its guest saw it.</summary>
+/// <param name="FromHost">True for a message taken from the SINT 2 slot, false for one the guest posted.</param>
+/// <param name="Message">The VMBus message (header and body).</param>
+public readonly record struct ControlMessageRecord(bool FromHost, byte[] Message)
+{
+    /// <summary>The message's type (msgtype, u32 @0).</summary>
+    public VmBusMessageType Type => VmBusProtocol.TypeOf(Message);
 }

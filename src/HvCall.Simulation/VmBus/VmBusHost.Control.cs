@@ -45,7 +45,7 @@ public sealed partial class VmBusHost
             case VmBusMessageType.GpadlTeardown:
                 var teardown = _gpadls.OnTeardown(message);
                 if (teardown.HasReply)
-                    Send(ChannelMessages.WriteGpadlTorndown(_reply, teardown.Gpadl));
+                    Send(ChannelMessages.WriteGpadlTorndown(_reply, teardown.Gpadl), ChannelMessages.ReadGpadlTeardown(message).ChildRelId);
                 else if (teardown.Outcome == GpadlTeardownOutcome.Unknown)
                     Fail($"GPADL_TEARDOWN of 0x{teardown.Gpadl:X} refused: {teardown.Error}");
                 break;
@@ -56,6 +56,9 @@ public sealed partial class VmBusHost
                 var relId = ChannelMessages.ReadFirstField(message);
                 if (!CloseChannel(relId))
                     Fail($"CLOSECHANNEL for channel {relId}, which is not open");
+                break;
+            case VmBusMessageType.RelIdReleased:
+                ReleaseRelId(ChannelMessages.ReadFirstField(message));
                 break;
             case VmBusMessageType.Unload:
                 Unload();
@@ -95,23 +98,29 @@ public sealed partial class VmBusHost
         else if (result.Outcome == GpadlOutcome.Dropped)
             Fail($"GPADL_BODY for 0x{result.Gpadl:X} dropped: {result.Error}");
         if (result.HasReply)
-            Send(result.WriteReply(_reply));
+            Send(result.WriteReply(_reply), result.ChildRelId);
     }
 
     // OPENCHANNEL: an offered, closed relid; a created GPADL of that channel that splits into two rings; a VP to
     // interrupt; ring indexes that make sense. Anything else is refused with STATUS_UNSUCCESSFUL.
     private void OpenChannel(OpenChannelRequest request)
     {
+        if (_revoked.Contains(request.ChildRelId))
+        {
+            // "Hyper-V ignores OPENCHANNEL for a rescinded channel" (vmbus.md §4 step 6): no reply.
+            Fail($"ignored OPENCHANNEL of channel {request.ChildRelId}, which was rescinded");
+            return;
+        }
         var refusal = TryOpen(request, out var channel);
         if (refusal is not null)
         {
             Fail($"OPENCHANNEL of channel {request.ChildRelId} refused: {refusal}");
-            Send(ChannelMessages.WriteOpenChannelResult(_reply, request.ChildRelId, request.OpenId, ChannelMessages.StatusUnsuccessful));
+            Send(ChannelMessages.WriteOpenChannelResult(_reply, request.ChildRelId, request.OpenId, ChannelMessages.StatusUnsuccessful), request.ChildRelId);
             return;
         }
         _open.Add(request.ChildRelId, channel!);
         _everOpened.Add(channel!);
-        Send(ChannelMessages.WriteOpenChannelResult(_reply, request.ChildRelId, request.OpenId, ChannelMessages.StatusSuccess));
+        Send(ChannelMessages.WriteOpenChannelResult(_reply, request.ChildRelId, request.OpenId, ChannelMessages.StatusSuccess), request.ChildRelId);
     }
 
     private string? TryOpen(OpenChannelRequest request, out HostChannel? channel)
@@ -159,19 +168,49 @@ public sealed partial class VmBusHost
         offer.InterfaceType == VmBusDevices.Echo ? new HostEchoDevice(dataSize) :
         new HostIdleDevice();
 
-    // CLOSECHANNEL has no reply; the ring GPADL is released, completing a deferred teardown.
-    private bool CloseChannel(uint relId)
+    // CLOSECHANNEL has no reply; the ring GPADL is released, completing a deferred teardown (also of a rescinded channel,
+    // whose guest sent GPADL_TEARDOWN before it saw the rescind: OpenVMM answers "tearing-down ones" with TORNDOWN).
+    private bool CloseChannel(uint relId, HostChannelState state = HostChannelState.Closed)
     {
         if (!_open.Remove(relId, out var channel))
             return false;
+        channel.State = state;
         _transport.CloseEvents(channel.Offer);
         if (_gpadls.Release(channel.Gpadl))
-            Send(ChannelMessages.WriteGpadlTorndown(_reply, channel.Gpadl));
+            Send(ChannelMessages.WriteGpadlTorndown(_reply, channel.Gpadl), relId);
         return true;
+    }
+
+    // RELID_RELEASED (12 bytes, relid @8): the guest is done with a rescinded channel it has closed. The host drops the
+    // channel's GPADLs without TORNDOWN (the guest skipped GPADL_TEARDOWN) and may reuse the relid; refused while the
+    // channel is open (OpenVMM handle_rel_id_released) and for a relid that was never rescinded.
+    private void ReleaseRelId(uint relId)
+    {
+        if (!_revoked.Contains(relId))
+        {
+            Fail($"RELID_RELEASED for channel {relId}, which was not rescinded");
+            return;
+        }
+        if (_open.ContainsKey(relId))
+        {
+            Fail($"RELID_RELEASED for channel {relId}, which is still open");
+            return;
+        }
+        _revoked.Remove(relId);
+        _gpadls.ReleaseChannel(relId);
+        for (var i = _everOpened.Count - 1; i >= 0; i--)
+        {
+            if (_everOpened[i].Offer.ChildRelId == relId)
+            {
+                _everOpened[i].State = HostChannelState.Released;
+                break;
+            }
+        }
     }
 
     private void Unload()
     {
+        GpadlsAtUnload = _gpadls.Count;
         Reset();
         Unloads++;
         Send(VmBusProtocol.WriteHeader(_reply, VmBusMessageType.UnloadResponse));
@@ -180,8 +219,9 @@ public sealed partial class VmBusHost
     private void Reset()
     {
         foreach (var relId in new System.Collections.Generic.List<uint>(_open.Keys))
-            CloseChannel(relId);
+            CloseChannel(relId, HostChannelState.Reset);
         _gpadls = NewGpadlTable();
+        _revoked.Clear();
         NegotiatedVersion = null;
     }
 }

@@ -10,6 +10,7 @@ using HvCall.VmBus;
 using HvCall.VmBus.Gpadl;
 using HvCall.VmBus.Messages;
 using HvCall.VmBus.Rings;
+using HvCall.Simulation.Faults;
 using HvCall.Tracing;
 
 namespace HvCall.Simulation.VmBus;
@@ -34,6 +35,8 @@ public sealed partial class VmBusHost
     public const uint ChannelConnectionBase = 0x2000;
     /// <summary>The first heartbeat seq_num the host sends.</summary>
     public const ulong FirstHeartbeatSequence = 1;
+    /// <summary>The reply lane of messages that belong to the connection rather than to a channel (see <see cref="Faults"/>).</summary>
+    public const uint ConnectionLane = 0;
 
     private readonly IVmBusServerTransport _transport;
     private readonly Queue<byte[]> _outbox = new();
@@ -42,6 +45,11 @@ public sealed partial class VmBusHost
     private readonly List<HostChannel> _everOpened = [];
     private readonly List<string> _errors = [];
     private readonly byte[] _reply = new byte[HvMessage.MaxPayloadSize];
+    private readonly Dictionary<VmBusMessageType, int> _sentByType = [];
+    private readonly Dictionary<VmBusMessageType, int> _receivedByType = [];
+    private readonly HashSet<uint> _revoked = [];
+    private readonly List<DelayedReply> _delayed = [];
+    private readonly List<int> _candidates = [];
     private GpadlTable _gpadls;
     private uint _targetVp;
     private readonly HvHypervisor _servedBy;
@@ -117,6 +125,27 @@ public sealed partial class VmBusHost
     /// <summary>What went wrong on the host side, including every refusal of malformed guest input.</summary>
     public IReadOnlyList<string> Errors => _errors;
 
+    /// <summary>Control messages the transport delivered to the guest (SUCCESS), by VMBus message type.</summary>
+    public IReadOnlyDictionary<VmBusMessageType, int> MessagesSentByType => _sentByType;
+
+    /// <summary>Control messages received from the guest, by VMBus message type.</summary>
+    public IReadOnlyDictionary<VmBusMessageType, int> MessagesReceivedByType => _receivedByType;
+
+    /// <summary>GPADLs the host still held when it answered the last UNLOAD (0 when the guest tore down or released every one), or null before any UNLOAD.</summary>
+    public int? GpadlsAtUnload { get; private set; }
+
+    /// <summary>Host steps run (<see cref="Step"/> calls): the unit of a fault plan's reply delays and polling.</summary>
+    public long HostSteps { get; private set; }
+
+    /// <summary>
+    /// A misbehaving host (<see cref="FaultPlan"/>), or null (the default): replies are then sent in order as soon as the
+    /// transport takes them, no signal is lost, no channel is rescinded and sleeping channels wait for a signal. Set it
+    /// before the run starts. With it, each reply waits its drawn delay in host steps; with reordering, replies of
+    /// different channels overtake each other while each channel's replies keep their order and the connection's
+    /// (VERSION_RESPONSE, offers, ALLOFFERS_DELIVERED, UNLOAD_RESPONSE) keep their place among all.
+    /// </summary>
+    public HostFaults? Faults { get; set; }
+
     internal void Fail(string error) => _errors.Add(error);
 
     /// <summary>The transport hands over a control message the guest posted (its payload).</summary>
@@ -124,6 +153,8 @@ public sealed partial class VmBusHost
     public void Deliver(ReadOnlySpan<byte> message)
     {
         MessagesReceived++;
+        var type = VmBusProtocol.TypeOf(message);
+        _receivedByType[type] = _receivedByType.GetValueOrDefault(type) + 1;
         Handle(message);
     }
 
@@ -131,11 +162,32 @@ public sealed partial class VmBusHost
     /// <param name="relId">The channel.</param>
     public void Signalled(uint relId)
     {
-        if (_open.TryGetValue(relId, out var channel))
+        if (!_open.TryGetValue(relId, out var channel))
+            return;
+        channel.SignalsReceived++;
+        if (Faults is { } faults && faults.LosesSignal(channel.Offer.InterfaceType, channel.SignalsReceived))
         {
-            channel.SignalsReceived++;
-            channel.Awake = true;
+            channel.SignalsLost++;
+            return;
         }
+        channel.Awake = true;
+    }
+
+    /// <summary>
+    /// Rescinds an open channel (RESCIND_CHANNELOFFER, 12 bytes, relid @8): its device stops where it is, the message goes
+    /// out in the channel's reply lane, and the host then waits for the guest's CLOSECHANNEL and RELID_RELEASED, keeping
+    /// the ring GPADL and the event port until then (OpenVMM <c>revoke</c>, vmbus-datapath.md §1).
+    /// </summary>
+    /// <param name="relId">The channel.</param>
+    /// <returns>False when the channel is not open or already rescinded.</returns>
+    public bool Rescind(uint relId)
+    {
+        if (!_open.TryGetValue(relId, out var channel) || channel.Rescinded)
+            return false;
+        channel.Rescind();
+        _revoked.Add(relId);
+        Send(ChannelMessages.WriteRelIdMessage(_reply, VmBusMessageType.RescindChannelOffer, relId), relId);
+        return true;
     }
 
     /// <summary>The server's actor: one <see cref="Step"/> per scheduler step, forever (spawn it as a daemon).</summary>
@@ -151,31 +203,131 @@ public sealed partial class VmBusHost
     /// <summary>Takes what the transport received, runs the open channels' devices, and sends what it can.</summary>
     public void Step()
     {
+        HostSteps++;
         _transport.Poll(this);
+        if (Faults is { } faults)
+            StepFaults(faults);
         foreach (var channel in _open.Values)
             channel.Step();
         Flush();
     }
 
+    // A fault plan's host: rescind the planned channel once the host has read enough of it, and poll: a channel asleep for
+    // the plan's number of host steps is looked at as if signalled (the recovery from a lost signal).
+    private void StepFaults(HostFaults faults)
+    {
+        uint? rescind = null;
+        foreach (var channel in _open.Values)
+        {
+            if (channel.Rescinded || channel.Broken)
+                continue;
+            if (faults.RescindsNow(channel.Offer.InterfaceType, channel.PacketsReceived))
+                rescind = channel.Offer.ChildRelId;
+            if (channel.Awake)
+                channel.IdleHostSteps = 0;
+            else if (faults.PollSteps > 0 && ++channel.IdleHostSteps >= faults.PollSteps)
+            {
+                channel.IdleHostSteps = 0;
+                channel.Polls++;
+                channel.Awake = true;
+            }
+        }
+        if (rescind is { } relId && Rescind(relId))
+            faults.Rescinded(relId);
+    }
+
     /// <summary>Sets event flag <paramref name="flag"/> on SINT 2 of guest VP <paramref name="vp"/>.</summary>
     internal HvStatus SignalGuest(uint vp, ushort flag) => _transport.Signal(vp, flag);
 
-    private void Send(ReadOnlySpan<byte> message) => _outbox.Enqueue(message.ToArray());
+    // A reply goes into the outbox; lane is the channel it concerns (its relid), or ConnectionLane.
+    private void Send(ReadOnlySpan<byte> message, uint lane = ConnectionLane)
+    {
+        if (Faults is { } faults)
+            _delayed.Add(new DelayedReply(message.ToArray(), lane, HostSteps + faults.ReplyDelay()));
+        else
+            _outbox.Enqueue(message.ToArray());
+    }
 
     private void Flush()
     {
+        if (Faults is { } faults)
+        {
+            FlushDelayed(faults);
+            return;
+        }
         while (_outbox.TryPeek(out var message))
         {
-            var status = _transport.Post(_targetVp, message);
-            if (status is HvStatus.InsufficientBuffers or HvStatus.ObjectInUse)
+            if (!Post(message))
                 break;
             _outbox.Dequeue();
-            if (status == HvStatus.Success)
-                Emit(TraceEventKind.VmBusControlMessage, _targetVp, (uint)VmBusProtocol.TypeOf(message), 1, (ulong)message.Length);
-            else
-                Fail($"posting VMBus message type {(uint)VmBusProtocol.TypeOf(message)} to the guest failed: {HvStatusNames.TlfsName(status)}");
         }
     }
+
+    // Sends what the transport takes; false when it is busy (INSUFFICIENT_BUFFERS or OBJECT_IN_USE: try again later).
+    private bool Post(byte[] message)
+    {
+        var status = _transport.Post(_targetVp, message);
+        if (status is HvStatus.InsufficientBuffers or HvStatus.ObjectInUse)
+            return false;
+        var type = VmBusProtocol.TypeOf(message);
+        if (status == HvStatus.Success)
+        {
+            _sentByType[type] = _sentByType.GetValueOrDefault(type) + 1;
+            Emit(TraceEventKind.VmBusControlMessage, _targetVp, (uint)type, 1, (ulong)message.Length);
+        }
+        else
+        {
+            Fail($"posting VMBus message type {(uint)type} to the guest failed: {HvStatusNames.TlfsName(status)}");
+        }
+        return true;
+    }
+
+    // The fault plan's outbox: a reply is due once its delay has passed. Without reordering, the oldest reply goes first
+    // and holds the rest back. With it, the due heads of the channels' lanes that come before the oldest connection
+    // message are candidates and the plan picks one; a connection message goes only when it is the oldest of all.
+    private void FlushDelayed(HostFaults faults)
+    {
+        while (_delayed.Count > 0)
+        {
+            var next = -1;
+            if (!faults.ReorderReplies)
+                next = _delayed[0].DueStep <= HostSteps ? 0 : -1;
+            else
+            {
+                _candidates.Clear();
+                for (var i = 0; i < _delayed.Count; i++)
+                {
+                    var reply = _delayed[i];
+                    if (reply.Lane == ConnectionLane)
+                    {
+                        if (i == 0 && reply.DueStep <= HostSteps)
+                            _candidates.Add(i);
+                        break;
+                    }
+                    if (IsLaneHead(i) && reply.DueStep <= HostSteps)
+                        _candidates.Add(i);
+                }
+                if (_candidates.Count > 0)
+                    next = _candidates[faults.ChooseReply(_candidates.Count)];
+            }
+            if (next < 0 || !Post(_delayed[next].Message))
+                return;
+            faults.Sent(next > 0);
+            _delayed.RemoveAt(next);
+        }
+    }
+
+    private bool IsLaneHead(int index)
+    {
+        for (var i = 0; i < index; i++)
+        {
+            if (_delayed[i].Lane == _delayed[index].Lane)
+                return false;
+        }
+        return true;
+    }
+
+    private readonly record struct DelayedReply(byte[] Message, uint Lane, long DueStep);
 
     /// <summary>Emits a VMBus event on the served partition's track, when someone listens.</summary>
     internal void Emit(TraceEventKind kind, uint vp, ulong word0, ulong word1 = 0, ulong word2 = 0, ulong word3 = 0)

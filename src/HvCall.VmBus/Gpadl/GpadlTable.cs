@@ -175,6 +175,28 @@ public sealed class GpadlTable
         return true;
     }
 
+    /// <summary>
+    /// Drops every GPADL of channel <paramref name="childRelId"/> that no open channel uses, with no reply: the guest released
+    /// the relid of a rescinded channel (RELID_RELEASED), and a Linux guest skips GPADL_TEARDOWN once the channel is
+    /// rescinded, so the host frees what the channel's GPADLs held itself. GPADLs in progress go too.
+    /// </summary>
+    /// <param name="childRelId">The released channel.</param>
+    /// <returns>How many GPADLs were dropped.</returns>
+    /// <remarks>vmbus-datapath.md §1 (RESCIND_CHANNELOFFER: "GPADL_TEARDOWN is skipped once <c>channel->rescind</c> is set";
+    /// OpenVMM: accepted GPADLs "stay until the guest releases the relid").</remarks>
+    public int ReleaseChannel(uint childRelId)
+    {
+        var dropped = new List<uint>();
+        foreach (var (gpadl, entry) in entries)
+        {
+            if (entry.ChildRelId == childRelId && entry.UseCount == 0)
+                dropped.Add(gpadl);
+        }
+        foreach (var gpadl in dropped)
+            entries.Remove(gpadl);
+        return dropped.Count;
+    }
+
     /// <summary>Looks up a created GPADL (a deferred teardown still counts until it completes).</summary>
     /// <param name="gpadl">The GPADL id.</param>
     /// <param name="childRelId">The channel whose GPADL_HEADER created it.</param>
