@@ -52,7 +52,8 @@ def merge(into, lines):
 
 
 def percent(lines):
-    return 100.0 * sum(1 for c in lines.values() if c) / len(lines) if lines else 100.0
+    """Line coverage in percent; 0 for no lines (nothing measured is not full coverage)."""
+    return 100.0 * sum(1 for c in lines.values() if c) / len(lines) if lines else 0.0
 
 
 def main(argv):
@@ -107,7 +108,9 @@ def main(argv):
                 below.append(f"{project} {percent(lines):.1f} % < {minimums[project]:g} %")
         print(f"{project:<{width}}  {len(lines):>7}  {percent(lines):>8.1f}%  {mine}{mark}")
     print(rule)
-    overall = 100.0 * covered / total if total else 100.0
+    if total == 0:
+        below.append("no line was measured (is every source file excluded?)")
+    overall = 100.0 * covered / total if total else 0.0
     print(f"{'all':<{width}}  {total:>7}  {overall:>8.1f}%")
     verdict = "below target: " + "; ".join(below) if below else "targets met"
     print(f"coverage: {overall:.1f} % of {total} lines in {len(rows)} projects from {len(files)} test runs; {verdict}")
