@@ -156,7 +156,7 @@ public sealed class MachineTests
         Assert.Equal(5, entry.Control.RepCount);
         Assert.Equal(0, entry.Control.RepStart);
         Assert.Equal("L0", entry.HandledBy);
-        Assert.Equal(expectedExecutions * SimulatedProcessor.HypercallCostNs, machine.Scheduler.Now);
+        Assert.Equal(expectedExecutions * 100L, machine.Scheduler.Now); // 100 ns per execution (machine-model.md)
         var output = vp.Hypercalls.Pages.OutputArea(0, 16 * names.Length);
         Assert.Equal(1UL, BinaryPrimitives.ReadUInt64LittleEndian(output[16..]));          // SVERSION
         Assert.Equal(0x10000UL, BinaryPrimitives.ReadUInt64LittleEndian(output[64..]));    // SINT2 reset value: masked
@@ -203,7 +203,8 @@ public sealed class MachineTests
         Assert.Equal(0u, machine.Trace.Entries[1].Vp);
         Assert.Equal(1, machine.Trace.Failures);
         // No scheduler step has run: only the hypercalls themselves advance the virtual clock.
-        Assert.Equal([0L, SimulatedProcessor.HypercallCostNs], machine.Trace.Entries.Select(e => e.Time).ToArray());
-        Assert.Equal(2 * SimulatedProcessor.HypercallCostNs, machine.Scheduler.Now);
+        // 100 ns per execution (machine-model.md "Scheduling and traces").
+        Assert.Equal([0L, 100L], machine.Trace.Entries.Select(e => e.Time).ToArray());
+        Assert.Equal(200, machine.Scheduler.Now);
     }
 }

@@ -55,12 +55,28 @@ public sealed class StatusGoldenTests
         Assert.Equal($"0x{value:X4}", HvStatusNames.TlfsName(status));
     }
 
-    [Fact]
-    public void GoldenNamesAreUnique()
+    [Theory]
+    [MemberData(nameof(Lines))]
+    public void EnumMemberIsTheTlfsNameInPascalCase(string location)
     {
-        var lines = GoldenFile.Read(File);
-        var duplicates = lines.GroupBy(l => l.Fields[1]).Where(g => g.Count() > 1).Select(g => g.First().Location).ToList();
-        Assert.True(duplicates.Count == 0, $"duplicate names at {string.Join(", ", duplicates)}");
+        // HV_STATUS_INVALID_VP_INDEX -> InvalidVpIndex: the member name is derived here from the sheet's spelling,
+        // not from the code's name table.
+        var line = GoldenFile.At(location);
+        var words = line.Fields[1]["HV_STATUS_".Length..].Split('_');
+        var expected = string.Concat(words.Select(w => w[..1] + w[1..].ToLowerInvariant()));
+        var status = (HvStatus)checked((ushort)line.Hex(0));
+        Assert.True(Enum.GetName(status) == expected, $"{location}: HvStatus member is '{Enum.GetName(status)}', expected '{expected}'");
+        Assert.True(Enum.TryParse<HvStatus>(expected, out var parsed) && parsed == status, $"{location}: '{expected}' does not parse to 0x{(ushort)status:X4}");
+    }
+
+    [Fact]
+    public void NoTwoStatusesShareATlfsName()
+    {
+        var names = GoldenFile.Read(File).Select(l => l.Fields[1]).ToArray();
+        Assert.Equal(names.Length, names.Distinct().Count());
+        var spelt = Enum.GetValues<HvStatus>().Select(HvStatusNames.TlfsName).ToArray();
+        Assert.Equal(spelt.Length, spelt.Distinct().Count());
+        Assert.Equal(names.Order(StringComparer.Ordinal), spelt.Order(StringComparer.Ordinal));
     }
 
     [Fact]

@@ -44,20 +44,30 @@ public sealed class DirectInputTests
     }
 
     [Fact]
-    public void SignalEventDirectReadersReturnWhatWriteWrote() => Deterministic.Check(Prop.ForAll(
+    public void SignalEventDirectReadersReadAndWriteWritesTheSheetsOffsets() => Deterministic.Check(Prop.ForAll(
         Deterministic.UInt64, Deterministic.UInt64, (partition, fields) =>
         {
-            var buffer = new byte[16];
             var vp = (uint)fields;
             var vtl = (byte)(fields >> 32);
             var sint = (byte)(fields >> 40);
             var flag = (ushort)(fields >> 48);
-            SignalEventDirectInput.Write(buffer, partition, vp, vtl, sint, flag);
-            Assert.Equal(partition, SignalEventDirectInput.TargetPartition(buffer));
-            Assert.Equal(vp, SignalEventDirectInput.TargetVp(buffer));
-            Assert.Equal(vtl, SignalEventDirectInput.TargetVtl(buffer));
-            Assert.Equal(sint, SignalEventDirectInput.TargetSint(buffer));
-            Assert.Equal(flag, SignalEventDirectInput.FlagNumber(buffer));
+            // Built here from the sheet's offsets (@0, @8, @12, @13, @14), not by SignalEventDirectInput.Write.
+            var sheet = new byte[16];
+            BinaryPrimitives.WriteUInt64LittleEndian(sheet, partition);
+            BinaryPrimitives.WriteUInt32LittleEndian(sheet.AsSpan(8), vp);
+            sheet[12] = vtl;
+            sheet[13] = sint;
+            BinaryPrimitives.WriteUInt16LittleEndian(sheet.AsSpan(14), flag);
+
+            Assert.Equal(partition, SignalEventDirectInput.TargetPartition(sheet));
+            Assert.Equal(vp, SignalEventDirectInput.TargetVp(sheet));
+            Assert.Equal(vtl, SignalEventDirectInput.TargetVtl(sheet));
+            Assert.Equal(sint, SignalEventDirectInput.TargetSint(sheet));
+            Assert.Equal(flag, SignalEventDirectInput.FlagNumber(sheet));
+
+            var written = new byte[16];
+            SignalEventDirectInput.Write(written, partition, vp, vtl, sint, flag);
+            Assert.Equal(sheet, written);
         }));
 
     [Theory]
@@ -132,24 +142,35 @@ public sealed class DirectInputTests
     }
 
     [Fact]
-    public void PostMessageDirectReadersReturnWhatWriteWrote() => Deterministic.Check(Prop.ForAll(
+    public void PostMessageDirectReadersReadAndWriteWritesTheSheetsOffsets() => Deterministic.Check(Prop.ForAll(
         Deterministic.UInt64, Deterministic.UInt64, Deterministic.Range(0, 240), (partition, fields, length) =>
         {
-            var buffer = new byte[280];
             var vp = (uint)fields;
             var sint = (uint)(fields >> 16);
             var type = (uint)(fields >> 32);
             var vtl = (byte)(length & 3);
-            PostMessageDirectInput.Write(buffer, partition, vp, vtl, sint, type, Payload(length), sender: partition ^ 0x5A);
-            Assert.Equal(partition, PostMessageDirectInput.PartitionId(buffer));
-            Assert.Equal(vp, PostMessageDirectInput.VpIndex(buffer));
-            Assert.Equal(vtl, PostMessageDirectInput.Vtl(buffer));
-            Assert.Equal(sint, PostMessageDirectInput.SintIndex(buffer));
-            var message = PostMessageDirectInput.Message(buffer);
-            Assert.Equal(type, HvMessage.Type(message));
-            Assert.Equal((byte)length, HvMessage.PayloadSize(message));
-            Assert.Equal(partition ^ 0x5A, HvMessage.Sender(message));
-            Assert.True(HvMessage.Payload(message).SequenceEqual(Payload(length)));
+            var sender = partition ^ 0x5A;
+            // Built here from the sheet's offsets (partition @0, VP @8, VTL @12, SINT @16, hv_message @20: type,
+            // payload size @24, sender @28, payload @36), not by PostMessageDirectInput.Write.
+            var sheet = new byte[280];
+            BinaryPrimitives.WriteUInt64LittleEndian(sheet, partition);
+            BinaryPrimitives.WriteUInt32LittleEndian(sheet.AsSpan(8), vp);
+            sheet[12] = vtl;
+            BinaryPrimitives.WriteUInt32LittleEndian(sheet.AsSpan(16), sint);
+            BinaryPrimitives.WriteUInt32LittleEndian(sheet.AsSpan(20), type);
+            sheet[24] = (byte)length;
+            BinaryPrimitives.WriteUInt64LittleEndian(sheet.AsSpan(28), sender);
+            Payload(length).CopyTo(sheet, 36);
+
+            Assert.Equal(partition, PostMessageDirectInput.PartitionId(sheet));
+            Assert.Equal(vp, PostMessageDirectInput.VpIndex(sheet));
+            Assert.Equal(vtl, PostMessageDirectInput.Vtl(sheet));
+            Assert.Equal(sint, PostMessageDirectInput.SintIndex(sheet));
+            Assert.Equal(sheet[20..276], PostMessageDirectInput.Message(sheet).ToArray());
+
+            var written = new byte[280];
+            PostMessageDirectInput.Write(written, partition, vp, vtl, sint, type, Payload(length), sender: sender);
+            Assert.Equal(sheet, written);
         }));
 
     [Fact]

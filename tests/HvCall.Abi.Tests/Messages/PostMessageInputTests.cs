@@ -30,18 +30,27 @@ public sealed class PostMessageInputTests
     }
 
     [Fact]
-    public void ReadersReturnWhatWriteWrote() => Deterministic.Check(Prop.ForAll(
+    public void ReadersReadAndWriteWritesTheSheetsOffsets() => Deterministic.Check(Prop.ForAll(
         Deterministic.UInt32, Deterministic.UInt32, Deterministic.Range(0, 240), (connection, type, length) =>
         {
-            var buffer = new byte[256];
-            var payload = Payload(length);
-            PostMessageInput.Write(buffer, new HvConnectionId(connection), type, payload);
-            Assert.Equal(connection, PostMessageInput.ConnectionId(buffer));
-            Assert.Equal(0u, PostMessageInput.Reserved(buffer));
-            Assert.Equal(type, PostMessageInput.MessageType(buffer));
-            Assert.Equal((uint)length, PostMessageInput.PayloadSize(buffer));
-            Assert.True(PostMessageInput.Payload(buffer).SequenceEqual(payload));
-            Assert.True(buffer.AsSpan(16 + length).IndexOfAnyExcept((byte)0) < 0);
+            // The input built here from facts §8 (ConnectionId @0, reserved @4, MessageType @8, PayloadSize @12,
+            // payload @16), not by PostMessageInput.Write.
+            var sheet = new byte[256];
+            BinaryPrimitives.WriteUInt32LittleEndian(sheet, connection);
+            BinaryPrimitives.WriteUInt32LittleEndian(sheet.AsSpan(8), type);
+            BinaryPrimitives.WriteUInt32LittleEndian(sheet.AsSpan(12), (uint)length);
+            Payload(length).CopyTo(sheet, 16);
+
+            Assert.Equal(connection, PostMessageInput.ConnectionId(sheet));
+            Assert.Equal(0u, PostMessageInput.Reserved(sheet));
+            Assert.Equal(type, PostMessageInput.MessageType(sheet));
+            Assert.Equal((uint)length, PostMessageInput.PayloadSize(sheet));
+            Assert.Equal(Payload(length), PostMessageInput.Payload(sheet).ToArray());
+
+            var written = new byte[256];
+            written.AsSpan().Fill(0xCC);
+            PostMessageInput.Write(written, new HvConnectionId(connection), type, Payload(length));
+            Assert.Equal(sheet, written);
         }));
 
     [Fact]

@@ -106,6 +106,15 @@ public sealed class HypercallPagesTests
             Assert.Equal(4096, page.Span.Length);
             Assert.Throws<ArgumentException>(() => new NativeGuestPage(memory, 0x9004));
             Assert.Throws<ArgumentNullException>(() => new NativeGuestPage(null, 0x9000));
+
+            // The nint form (a simulated partition's base plus a GPA, as HvCall.Native hands it) is the same page.
+            var byAddress = new NativeGuestPage((nint)memory, 0xA000);
+            Assert.Equal(0xA000UL, byAddress.Gpa);
+            byAddress.Span[0] = 0x5A;
+            Assert.Equal(0x5A, memory[0]);
+            Assert.Equal(7, byAddress.Span[4095]);
+            Assert.Throws<ArgumentException>(() => new NativeGuestPage((nint)memory, 0xA800));
+            Assert.Throws<ArgumentNullException>(() => new NativeGuestPage(nint.Zero, 0xA000));
         }
         finally
         {
