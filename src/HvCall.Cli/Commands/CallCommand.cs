@@ -139,13 +139,7 @@ internal static class CallCommand
             writer.WriteBoolean("privilegesEnforced", host.EnforcesPrivileges);
             writer.WriteNumber("result", result.Value);
             writer.WriteNumber("control", control.Value);
-            writer.WriteNumber("code", control.Code.Value);
-            writer.WriteString("name", control.Code.ToString());
-            writer.WriteBoolean("fast", control.IsFast);
-            writer.WriteBoolean("nested", control.IsNested);
-            writer.WriteNumber("repCount", control.RepCount);
-            writer.WriteNumber("repStart", control.RepStart);
-            writer.WriteNumber("reservedBitsValue", control.ReservedBits);
+            ControlWordJson.WriteFields(writer, control);
             writer.WriteString("caller", caller.Name);
             writer.WriteString("callerHypervisor", caller.Hypervisor.Name);
             writer.WriteNumber("vp", 0);

@@ -139,16 +139,7 @@ internal static class DecodeCommand
         }
         else
         {
-            var control = new HypercallControl(word);
-            writer.WriteNumber("code", control.Code.Value);
-            writer.WriteString("name", control.Code.ToString());
-            writer.WriteBoolean("fast", control.IsFast);
-            writer.WriteNumber("variableHeaderSize", control.VariableHeaderSize);
-            writer.WriteBoolean("nested", control.IsNested);
-            writer.WriteNumber("repCount", control.RepCount);
-            writer.WriteNumber("repStart", control.RepStart);
-            writer.WriteBoolean("reservedBits", control.HasReservedBits);
-            writer.WriteNumber("reservedBitsValue", control.ReservedBits);
+            ControlWordJson.WriteFields(writer, new HypercallControl(word));
         }
         writer.WriteEndObject();
     }
