@@ -5,14 +5,15 @@
 #
 # Usage: bench/trace-off.sh [BASE_REV] [ROUNDS]   (default: 2076b21, the last commit before HvCall.Tracing; 2 rounds)
 # Prints one table: per benchmark, the best mean of each build over the rounds and head / base (target <= 1.03).
-# Needs only the .NET SDK and git. Work files: build/trace-off/ (the base worktree, BDN artifacts).
+# Needs only the .NET SDK and git. Work files: $HVCALL_TRACE_OFF_DIR (default /tmp/hvcall-trace-off: the base worktree and
+# the BDN artifacts; outside the repository, because BenchmarkDotNet refuses two projects of one name below one root).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 BASE="${1:-2076b21}"
 ROUNDS="${2:-2}"
-WORK="$ROOT/build/trace-off"
+WORK="${HVCALL_TRACE_OFF_DIR:-/tmp/hvcall-trace-off}"
 BASE_TREE="$WORK/base"
 mkdir -p "$WORK"
 
