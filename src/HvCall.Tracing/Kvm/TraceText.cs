@@ -32,7 +32,7 @@ internal static class TraceText
         return i <= 16 ? i : 0;
     }
 
-    /// <summary>Parses up to 19 decimal digits; returns how many bytes it consumed (0: none, or too many).</summary>
+    /// <summary>Parses a decimal up to <see cref="ulong.MaxValue"/>; returns how many bytes it consumed (0: none, or too large).</summary>
     /// <param name="text">The text, starting at the first digit.</param>
     /// <param name="value">The value.</param>
     public static int ParseDecimal(ReadOnlySpan<byte> text, out ulong value)
@@ -44,10 +44,15 @@ internal static class TraceText
             uint d = (uint)text[i] - '0';
             if (d > 9)
                 break;
+            if (i >= 19 && (v > (ulong.MaxValue - d) / 10))
+            {
+                value = 0;
+                return 0;
+            }
             v = v * 10 + d;
         }
         value = v;
-        return i <= 19 ? i : 0;
+        return i;
     }
 
     /// <summary>True for an ASCII digit.</summary>
