@@ -22,5 +22,5 @@ public interface IKvmTraceSink
 
     /// <summary>A hypercall whose outcome is now known.</summary>
     /// <param name="call">The call, its <c>_done</c> and how it ended.</param>
-    void OnCall(in KvmHypercall call);
+    void OnCall(KvmHypercall call);
 }

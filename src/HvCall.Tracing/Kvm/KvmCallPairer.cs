@@ -51,7 +51,8 @@ internal sealed class KvmCallPairer
             case KvmEventKind.Msr:
                 if (Msr(in record))
                 {
-                    var marked = record with { Flags = record.Flags | KvmRecordFlags.SameAccessAsSynicWrite };
+                    var marked = record;
+                    marked.F.Flags |= KvmRecordFlags.SameAccessAsSynicWrite;
                     sink.OnRecord(in marked, line);
                     return;
                 }
@@ -70,8 +71,7 @@ internal sealed class KvmCallPairer
             if (!task.Open)
                 continue;
             task.Open = false;
-            var call = new KvmHypercall(KvmCallOutcome.NoDoneAtEnd, in task.Call, default);
-            sink.OnCall(in call);
+            sink.OnCall(KvmHypercall.WithoutDone(KvmCallOutcome.NoDoneAtEnd, in task.Call));
         }
     }
 
@@ -82,8 +82,7 @@ internal sealed class KvmCallPairer
             task.HeadCall = HeadEvent.Call;
         if (task.Open)
         {
-            var call = new KvmHypercall(KvmCallOutcome.NoDone, in task.Call, default);
-            sink.OnCall(in call);
+            sink.OnCall(KvmHypercall.WithoutDone(KvmCallOutcome.NoDone, in task.Call));
         }
         task.Open = true;
         task.Call = record;
@@ -95,8 +94,7 @@ internal sealed class KvmCallPairer
         if (task.Open)
         {
             task.Open = false;
-            var call = new KvmHypercall(KvmCallOutcome.Completed, in task.Call, in record);
-            sink.OnCall(in call);
+            sink.OnCall(new KvmHypercall(KvmCallOutcome.Completed, in task.Call, in record));
         }
         else if (_chunk && task.HeadCall == HeadEvent.None)
         {
@@ -105,8 +103,7 @@ internal sealed class KvmCallPairer
         }
         else
         {
-            var call = new KvmHypercall(KvmCallOutcome.DoneWithoutCall, default, in record);
-            sink.OnCall(in call);
+            sink.OnCall(KvmHypercall.DoneOnly(in record));
         }
     }
 

@@ -87,7 +87,7 @@ public sealed class KvmCodeStats
     /// <summary>Counts a call.</summary>
     /// <param name="call">The call (not <see cref="KvmCallOutcome.DoneWithoutCall"/>).</param>
     /// <param name="latency">Its latency, or −1 when not measured.</param>
-    internal void Add(in KvmHypercall call, long latency)
+    internal void Add(KvmHypercall call, long latency)
     {
         var control = call.Control;
         Calls++;

@@ -1,18 +1,22 @@
 using System;
+using System.Buffers.Binary;
 
 namespace HvCall.Tracing.Kvm;
 
 /// <summary>The event names of trace-formats.md §2 and the <see cref="KvmEventKind"/> each one decodes to.</summary>
 /// <remarks>
-/// The lookup compares bytes: it buckets the names by length and compares at most a handful of candidates, so a line
-/// costs no string and no hash. <c>kvm_hv_timer_state</c> is deliberately absent: it is the VMX preemption timer, a
+/// The lookup compares bytes: it buckets the names by length and compares a handful of candidates as four 8-byte
+/// words each, so a line costs no string and no hash. <c>kvm_hv_timer_state</c> is deliberately absent: it is the VMX preemption timer, a
 /// false friend (§2), and counts as <see cref="KvmEventKind.Other"/>.
 /// </remarks>
 public static class KvmEventNames
 {
     private const int MaxLength = 32;
 
-    private static readonly (byte[] Name, KvmEventKind Kind)[][] ByLength = Build();
+    /// <summary>A name of 8 to 31 bytes as four overlapping 8-byte words (at 0, 8, 16 and length − 8, clamped).</summary>
+    private readonly record struct Candidate(ulong A, ulong B, ulong C, ulong D, KvmEventKind Kind);
+
+    private static readonly Candidate[][] ByLength = Build();
 
     /// <summary>The name KVM gives an event kind (<c>kvm_hv_hypercall</c>), or <c>other</c>/<c>none</c>.</summary>
     /// <param name="kind">The kind.</param>
@@ -54,26 +58,43 @@ public static class KvmEventNames
     {
         if ((uint)name.Length >= MaxLength || name.Length < 7 || name[0] != (byte)'k' || name[3] != (byte)'_')
             return KvmEventKind.Other;
-        foreach (var (candidate, kind) in ByLength[name.Length])
+        if (name.Length == 7)
+            return name.SequenceEqual("kvm_msr"u8) ? KvmEventKind.Msr : KvmEventKind.Other;
+        var (a, b, c, d) = Words(name);
+        foreach (var candidate in ByLength[name.Length])
         {
-            if (name.SequenceEqual(candidate))
-                return kind;
+            if (candidate.A == a && candidate.B == b && candidate.C == c && candidate.D == d)
+                return candidate.Kind;
         }
         return KvmEventKind.Other;
     }
 
-    private static (byte[] Name, KvmEventKind Kind)[][] Build()
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static (ulong A, ulong B, ulong C, ulong D) Words(ReadOnlySpan<byte> name)
     {
-        var table = new (byte[] Name, KvmEventKind Kind)[MaxLength][];
+        var last = name.Length - 8;
+        return (BinaryPrimitives.ReadUInt64LittleEndian(name),
+            BinaryPrimitives.ReadUInt64LittleEndian(name[Math.Min(8, last)..]),
+            BinaryPrimitives.ReadUInt64LittleEndian(name[Math.Min(16, last)..]),
+            BinaryPrimitives.ReadUInt64LittleEndian(name[last..]));
+    }
+
+    private static Candidate[][] Build()
+    {
+        var table = new Candidate[MaxLength][];
         for (var i = 0; i < table.Length; i++)
             table[i] = [];
         for (var kind = KvmEventKind.Hypercall; kind <= KvmEventKind.Entry; kind++)
         {
             var name = System.Text.Encoding.ASCII.GetBytes(NameOf(kind));
+            if (name.Length < 8)
+                continue; // kvm_msr, compared on its own
+            var (a, b, c, d) = Words(name);
+            var candidate = new Candidate(a, b, c, d, kind);
             // The hypercall pair first within its length: it is the most frequent line of a Hyper-V trace.
             table[name.Length] = kind is KvmEventKind.Hypercall or KvmEventKind.HypercallDone
-                ? [(name, kind), .. table[name.Length]]
-                : [.. table[name.Length], (name, kind)];
+                ? [candidate, .. table[name.Length]]
+                : [.. table[name.Length], candidate];
         }
         return table;
     }

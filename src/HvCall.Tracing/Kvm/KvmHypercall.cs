@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using HvCall.Abi;
 using HvCall.Abi.Catalog;
 
@@ -26,32 +25,47 @@ public enum KvmCallOutcome : byte
 /// <c>kvm_hv_hypercall_done</c> when there is one (trace-formats.md §2, §3).
 /// </summary>
 /// <remarks>
-/// The control word is rebuilt from the traced fields (code, fast, var_cnt, rep_cnt, idx); the nested bit never shows
+/// <para>The control word is rebuilt from the traced fields (code, fast, var_cnt, rep_cnt, idx); the nested bit never shows
 /// in a KVM trace (§2 "Field facts"). A <see cref="KvmCallOutcome.DoneWithoutCall"/> value carries only the
-/// <c>_done</c> half.
+/// <c>_done</c> half.</para>
+/// <para>The value refers to the two records instead of copying them (a <c>ref struct</c>): it is valid only during the
+/// <see cref="IKvmTraceSink.OnCall"/> it is given to; copy what must outlive it.</para>
 /// </remarks>
-[StructLayout(LayoutKind.Auto)]
-public readonly struct KvmHypercall
+public readonly ref struct KvmHypercall
 {
+    private static readonly KvmRecord Missing;
+
+    private readonly ref readonly KvmRecord _call;
+    private readonly ref readonly KvmRecord _done;
+
     /// <summary>A call and its outcome.</summary>
     /// <param name="outcome">How it ended.</param>
-    /// <param name="call">The <c>kvm_hv_hypercall</c> record (default for <see cref="KvmCallOutcome.DoneWithoutCall"/>).</param>
-    /// <param name="done">The <c>kvm_hv_hypercall_done</c> record (default when there is none).</param>
-    public KvmHypercall(KvmCallOutcome outcome, in KvmRecord call, in KvmRecord done)
+    /// <param name="call">The <c>kvm_hv_hypercall</c> record (ignored for <see cref="KvmCallOutcome.DoneWithoutCall"/>).</param>
+    /// <param name="done">The <c>kvm_hv_hypercall_done</c> record (ignored when there is none).</param>
+    public KvmHypercall(KvmCallOutcome outcome, ref readonly KvmRecord call, ref readonly KvmRecord done)
     {
         Outcome = outcome;
-        Call = call;
-        Done = done;
+        _call = ref outcome == KvmCallOutcome.DoneWithoutCall ? ref Missing : ref call;
+        _done = ref outcome is KvmCallOutcome.Completed or KvmCallOutcome.DoneWithoutCall ? ref done : ref Missing;
     }
+
+    /// <summary>A call that ended without a <c>_done</c>.</summary>
+    /// <param name="outcome"><see cref="KvmCallOutcome.NoDone"/> or <see cref="KvmCallOutcome.NoDoneAtEnd"/>.</param>
+    /// <param name="call">The call record.</param>
+    public static KvmHypercall WithoutDone(KvmCallOutcome outcome, ref readonly KvmRecord call) => new(outcome, in call, in Missing);
+
+    /// <summary>A <c>_done</c> with no call (<see cref="KvmCallOutcome.DoneWithoutCall"/>).</summary>
+    /// <param name="done">The <c>_done</c> record.</param>
+    public static KvmHypercall DoneOnly(ref readonly KvmRecord done) => new(KvmCallOutcome.DoneWithoutCall, in Missing, in done);
 
     /// <summary>How the call ended.</summary>
     public KvmCallOutcome Outcome { get; }
 
-    /// <summary>The <c>kvm_hv_hypercall</c> line.</summary>
-    public KvmRecord Call { get; }
+    /// <summary>The <c>kvm_hv_hypercall</c> line (a default record for <see cref="KvmCallOutcome.DoneWithoutCall"/>).</summary>
+    public ref readonly KvmRecord Call => ref _call;
 
-    /// <summary>The <c>kvm_hv_hypercall_done</c> line.</summary>
-    public KvmRecord Done { get; }
+    /// <summary>The <c>kvm_hv_hypercall_done</c> line (a default record when there is none).</summary>
+    public ref readonly KvmRecord Done => ref _done;
 
     /// <summary>The call line is known (every outcome but <see cref="KvmCallOutcome.DoneWithoutCall"/>).</summary>
     public bool HasCall => Outcome != KvmCallOutcome.DoneWithoutCall;

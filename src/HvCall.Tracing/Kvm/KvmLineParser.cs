@@ -27,36 +27,31 @@ public static class KvmLineParser
     {
         if (!line.IsEmpty && line[^1] == (byte)'\r')
             line = line[..^1];
-        var f = LineFields.Empty;
-        var pos = TraceText.SkipSpaces(line, 0);
-        var kind = Classify(line, pos, ref f);
-        if (kind != KvmLineKind.Event)
+        record = default;
+        ref var f = ref record.F;
+        f.Pid = f.Tgid = f.Cpu = f.Vcpu = -1;
+        f.Line = lineNumber;
+        var kind = Classify(line, TraceText.SkipSpaces(line, 0), ref f);
+        if (kind == KvmLineKind.Event)
         {
-            record = Finish(line, kind, KvmEventKind.None, kind == KvmLineKind.Unparsed ? UnparsedReason(line, f) : KvmUnparsedReason.None, lineNumber, ref f);
-            return kind;
+            f.DetailStart = f.PayloadStart;
+            f.DetailLength = line.Length - f.PayloadStart;
+            if (f.Kind != KvmEventKind.Other && !KvmPayloadDecoder.Decode(f.Kind, line, ref f))
+            {
+                kind = KvmLineKind.Unparsed;
+                f.Reason = TraceText.HasControlBytes(line) ? KvmUnparsedReason.Binary : KvmUnparsedReason.BadPayload;
+            }
         }
-
-        var name = line.Slice(f.NameStart, f.NameLength);
-        var eventKind = KvmEventNames.Lookup(name);
-        f.DetailStart = f.PayloadStart;
-        f.DetailLength = line.Length - f.PayloadStart;
-        if (eventKind != KvmEventKind.Other && !KvmPayloadDecoder.Decode(eventKind, line, ref f))
+        else
         {
-            record = Finish(line, KvmLineKind.Unparsed, eventKind, TraceText.HasControlBytes(line) ? KvmUnparsedReason.Binary : KvmUnparsedReason.BadPayload, lineNumber, ref f);
-            return KvmLineKind.Unparsed;
+            f.Kind = KvmEventKind.None;
+            if (kind == KvmLineKind.Unparsed)
+                f.Reason = TraceText.HasControlBytes(line) ? KvmUnparsedReason.Binary : KvmUnparsedReason.NoEvent;
         }
-        record = Finish(line, KvmLineKind.Event, eventKind, KvmUnparsedReason.None, lineNumber, ref f);
-        return KvmLineKind.Event;
+        f.LineKind = kind;
+        f.Task = f.TaskKey(f.Pid < 0 && f.CommLength > 0 ? TraceText.Hash(line.Slice(f.CommStart, f.CommLength)) : 0);
+        return kind;
     }
-
-    private static KvmRecord Finish(ReadOnlySpan<byte> line, KvmLineKind lineKind, KvmEventKind kind, KvmUnparsedReason reason, long lineNumber, ref LineFields f)
-    {
-        var commHash = f.Pid < 0 && f.CommLength > 0 ? TraceText.Hash(line.Slice(f.CommStart, f.CommLength)) : 0;
-        return f.ToRecord(lineKind, kind, reason, lineNumber, f.TaskKey(commHash));
-    }
-
-    private static KvmUnparsedReason UnparsedReason(ReadOnlySpan<byte> line, in LineFields f) =>
-        TraceText.HasControlBytes(line) ? KvmUnparsedReason.Binary : KvmUnparsedReason.NoEvent;
 
     private static KvmLineKind Classify(ReadOnlySpan<byte> line, int pos, ref LineFields f)
     {
@@ -69,7 +64,7 @@ public static class KvmLineParser
             case (byte)'c' when IsCpusLine(line[pos..]):
             case (byte)'v' when line[pos..].StartsWith("version = "u8):
                 return KvmLineKind.Metadata;
-            case (byte)'C' when IsDropMarker(line[pos..], ref f):
+            case (byte)'C' when pos + 3 < line.Length && line[pos + 3] == (byte)':' && IsDropMarker(line[pos..], ref f):
                 return KvmLineKind.DropMarker;
             case (byte)'[' when line[pos..].StartsWith("[VM:"u8):
                 pos = SkipGuestTags(line, pos, ref f);

@@ -2,7 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Runtime.ExceptionServices;
-using System.Threading.Tasks;
+using System.Threading;
 using Microsoft.Win32.SafeHandles;
 
 namespace HvCall.Tracing.Kvm;
@@ -44,23 +44,51 @@ internal static class KvmParallelReader
         var parts = new KvmSummary[workers];
         var dispatchers = new LineDispatcher[workers];
         var results = new KvmReadResult[workers];
+        void Work(int i)
+        {
+            var part = new KvmSummary();
+            var dispatcher = new LineDispatcher(part, chunk: true, numberLines: false);
+            var start = i == 0 ? 0 : bounds[i] - 1;
+            var limit = i == workers - 1 ? long.MaxValue : bounds[i + 1] - start;
+            results[i] = KvmTraceReader.Run(new FileRangeSource(handle, start), dispatcher, bufferSize, limit, skipFirstLine: i > 0, probe: false);
+            dispatcher.Finish(closeCalls: false);
+            parts[i] = part;
+            dispatchers[i] = dispatcher;
+        }
+
+        // One thread per slice (the calling thread takes the first): a pool-based loop may run two slices on one thread.
+        var failures = new Exception?[workers];
+        var threads = new Thread[workers - 1];
+        for (var i = 1; i < workers; i++)
+        {
+            var index = i;
+            threads[i - 1] = new Thread(() =>
+            {
+                try
+                {
+                    Work(index);
+                }
+                catch (Exception ex)
+                {
+                    failures[index] = ex;
+                }
+            }) { IsBackground = true, Name = $"hvcall-trace-{index}" };
+            threads[i - 1].Start();
+        }
         try
         {
-            Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, i =>
-            {
-                var part = new KvmSummary();
-                var dispatcher = new LineDispatcher(part, chunk: true, numberLines: false);
-                var start = i == 0 ? 0 : bounds[i] - 1;
-                var limit = i == workers - 1 ? long.MaxValue : bounds[i + 1] - start;
-                results[i] = KvmTraceReader.Run(new FileRangeSource(handle, start), dispatcher, bufferSize, limit, skipFirstLine: i > 0, probe: false);
-                dispatcher.Finish(closeCalls: false);
-                parts[i] = part;
-                dispatchers[i] = dispatcher;
-            });
+            Work(0);
         }
-        catch (AggregateException ex) when (ex.InnerExceptions.Count > 0)
+        catch (Exception ex)
         {
-            ExceptionDispatchInfo.Throw(ex.InnerExceptions[0]);
+            failures[0] = ex;
+        }
+        foreach (var thread in threads)
+            thread.Join();
+        foreach (var failure in failures)
+        {
+            if (failure is not null)
+                ExceptionDispatchInfo.Throw(failure);
         }
 
         var total = new KvmSummary();
@@ -77,8 +105,7 @@ internal static class KvmParallelReader
             var carry = carries[task];
             if (!carry.Open)
                 continue;
-            var call = new KvmHypercall(KvmCallOutcome.NoDoneAtEnd, in carry.Call, default);
-            total.OnCall(in call);
+            total.OnCall(KvmHypercall.WithoutDone(KvmCallOutcome.NoDoneAtEnd, in carry.Call));
         }
         total.Bytes = length;
         total.EndedInsideLine = results[workers - 1].EndedInsideLine;
@@ -97,16 +124,14 @@ internal static class KvmParallelReader
             {
                 case HeadEvent.Done:
                 {
-                    var call = carry.Open
+                    total.OnCall(carry.Open
                         ? new KvmHypercall(KvmCallOutcome.Completed, in carry.Call, in task.HeadDone)
-                        : new KvmHypercall(KvmCallOutcome.DoneWithoutCall, default, in task.HeadDone);
-                    total.OnCall(in call);
+                        : KvmHypercall.DoneOnly(in task.HeadDone));
                     break;
                 }
                 case HeadEvent.Call when carry.Open:
                 {
-                    var call = new KvmHypercall(KvmCallOutcome.NoDone, in carry.Call, default);
-                    total.OnCall(in call);
+                    total.OnCall(KvmHypercall.WithoutDone(KvmCallOutcome.NoDone, in carry.Call));
                     break;
                 }
             }

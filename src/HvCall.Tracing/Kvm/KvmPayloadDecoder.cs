@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using HvCall.Abi;
 
 namespace HvCall.Tracing.Kvm;
@@ -21,6 +22,11 @@ internal static class KvmPayloadDecoder
     /// <returns>False when the payload does not match the event's format.</returns>
     public static bool Decode(KvmEventKind kind, ReadOnlySpan<byte> line, ref LineFields f)
     {
+        var flags = f.Flags;
+        if (KvmPayloadFastPath.TryDecode(kind, line[f.PayloadStart..], ref f))
+            return true;
+        f.Flags = flags;
+        f.Word0 = f.Word1 = f.Word2 = f.Word3 = 0;
         var c = new PayloadCursor(line[f.PayloadStart..]);
         var ok = kind switch
         {
@@ -64,12 +70,7 @@ internal static class KvmPayloadDecoder
     {
         if (!c.Key("code"u8) || !c.Hex0x(out var code) || code > HypercallControl.CodeMask)
             return false;
-        bool fast;
-        if (c.Key("fast"u8))
-            fast = true;
-        else if (c.Key("slow"u8))
-            fast = false;
-        else
+        if (!c.Flag("fast"u8, "slow"u8, out var fast))
             return false;
         ulong varCount = 0;
         ulong repCount;
@@ -134,7 +135,7 @@ internal static class KvmPayloadDecoder
         var reason = c.Slice(start, length);
         if (reason.SequenceEqual("VMCALL"u8) || reason.SequenceEqual("hypercall"u8) || reason.SequenceEqual("EXIT_VMMCALL"u8))
             f.Flags |= KvmRecordFlags.HypercallExit;
-        if (c.SkipPast("rip "u8) && !c.Hex0x(out f.Word0))
+        if ((c.Key("rip"u8) || c.SkipPast("rip "u8)) && !c.Hex0x(out f.Word0))
             return false;
         if (c.Key("info1"u8))
         {
@@ -162,8 +163,10 @@ internal static class KvmPayloadDecoder
         return true;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool Vcpu(ref PayloadCursor c, ref LineFields f) => Vcpu(ref c, ref f, keyRead: false, key: "vcpu_id"u8);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool Vcpu(ref PayloadCursor c, ref LineFields f, bool keyRead, ReadOnlySpan<byte> key = default)
     {
         if (!keyRead && !c.Key(key))
@@ -174,8 +177,10 @@ internal static class KvmPayloadDecoder
         return true;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool Timer(ref PayloadCursor c, ref LineFields f) => Vcpu(ref c, ref f) && c.Key("timer"u8) && c.Decimal(out f.Word0);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool Host(ref PayloadCursor c, ref LineFields f)
     {
         if (!c.Key("host"u8) || !c.Decimal(out var host))
@@ -185,6 +190,7 @@ internal static class KvmPayloadDecoder
         return true;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool L2(ref PayloadCursor c, ref LineFields f)
     {
         if (c.Literal("(L2)"u8))
@@ -192,6 +198,7 @@ internal static class KvmPayloadDecoder
         return true;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool Signed(ref PayloadCursor c, out ulong word)
     {
         var ok = c.SignedDecimal(out var value);

@@ -22,6 +22,8 @@ internal static class KvmPrefixParser
     /// <returns><see cref="KvmLineKind.Event"/>, <see cref="KvmLineKind.PrefixOnly"/> or <see cref="KvmLineKind.Unparsed"/>.</returns>
     public static KvmLineKind Parse(ReadOnlySpan<byte> line, int pos, ref LineFields f)
     {
+        if (Fast(line, pos, ref f))
+            return KvmLineKind.Event;
         var search = pos;
         while (search < line.Length)
         {
@@ -44,18 +46,100 @@ internal static class KvmPrefixParser
             if (count is > 0 and <= 6 && digitsEnd < line.Length && line[digitsEnd] == (byte)']'
                 && (digitsEnd + 1 == line.Length || line[digitsEnd + 1] == (byte)' '))
             {
-                var attempt = f;
-                var kind = AfterCpuColumn(line, pos, open, digitsEnd, ref attempt);
+                var vcpu = f.Vcpu;
+                var kind = AfterCpuColumn(line, pos, open, digitsEnd, ref f);
                 if (kind != KvmLineKind.Unparsed)
-                {
-                    f = attempt;
                     return kind;
-                }
+                f.Pid = f.Tgid = f.Cpu = -1;
+                f.CommStart = f.CommLength = 0;
+                f.Time = 0;
+                f.Clock = KvmClock.None;
+                f.Vcpu = vcpu;
             }
             search = open + 1;
         }
         return WithoutCpuColumn(line, pos, ref f);
     }
+
+    /// <summary>
+    /// The common line in one pass: <c>comm-pid [cpu] [flags] secs.frac: name: payload</c> (raw ftrace and
+    /// <c>trace-cmd report</c> without a TGID column). Anything else returns false with <paramref name="f"/> as it
+    /// was, and the general route takes the line.
+    /// </summary>
+    private static bool Fast(ReadOnlySpan<byte> line, int pos, ref LineFields f)
+    {
+        var rel = TraceText.IndexOfNear(line[pos..], (byte)'[');
+        if (rel <= 1 || line[pos + rel - 1] != (byte)' ')
+            return false;
+        var open = pos + rel;
+        var i = open + 1;
+        uint cpu = 0;
+        while (i < line.Length && TraceText.IsDigit(line[i]) && i - open <= 6)
+            cpu = cpu * 10 + (uint)(line[i++] - '0');
+        if (i == open + 1 || i + 2 >= line.Length || line[i] != (byte)']' || line[i + 1] != (byte)' ')
+            return false;
+
+        // comm-pid, read backwards from the space before '['.
+        var end = open - 1;
+        while (end > pos && line[end - 1] == (byte)' ')
+            end--;
+        var digits = end;
+        uint pid = 0;
+        uint scale = 1;
+        while (digits > pos && TraceText.IsDigit(line[digits - 1]) && end - digits < 9)
+        {
+            pid += (uint)(line[--digits] - '0') * scale;
+            scale *= 10;
+        }
+        if (digits == end || digits <= pos + 1 || line[digits - 1] != (byte)'-')
+            return false;
+
+        // Flags (never starting with a digit), then the time stamp "secs.frac:".
+        var at = i + 2;
+        if (!TraceText.IsDigit(line[at]))
+        {
+            while (at < line.Length && line[at] != (byte)' ')
+                at++;
+            if (at - (i + 2) > 8)
+                return false;
+            while (at < line.Length && line[at] == (byte)' ')
+                at++;
+        }
+        ulong seconds = 0;
+        var start = at;
+        while (at < line.Length && TraceText.IsDigit(line[at]))
+            seconds = seconds * 10 + (uint)(line[at++] - '0');
+        if (at == start || at - start > 9 || at + 2 >= line.Length || line[at] != (byte)'.')
+            return false;
+        start = ++at;
+        ulong fraction = 0;
+        while (at < line.Length && TraceText.IsDigit(line[at]))
+            fraction = fraction * 10 + (uint)(line[at++] - '0');
+        var fractionDigits = at - start;
+        if (fractionDigits is 0 or > 9 || at + 2 >= line.Length || line[at] != (byte)':' || line[at + 1] != (byte)' ')
+            return false;
+
+        // The event name up to its ':'.
+        var nameStart = at + 2;
+        var colon = TraceText.IndexOfNear(line[nameStart..], (byte)':');
+        if (colon <= 0)
+            return false;
+        colon += nameStart;
+        if (colon + 1 < line.Length && line[colon + 1] != (byte)' ')
+            return false;
+        if (!NameToken(line, nameStart, colon, ref f))
+            return false;
+
+        f.Pid = (int)pid;
+        f.CommStart = pos;
+        f.CommLength = digits - 1 - pos;
+        f.Cpu = (int)cpu;
+        f.Time = (long)(seconds * 1_000_000_000 + fraction * Pow10[9 - fractionDigits]);
+        f.Clock = fractionDigits <= 6 ? KvmClock.Microseconds : KvmClock.Nanoseconds;
+        return true;
+    }
+
+    private static readonly ulong[] Pow10 = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000, 1_000_000_000];
 
     private static KvmLineKind AfterCpuColumn(ReadOnlySpan<byte> line, int pos, int open, int digitsEnd, ref LineFields f)
     {
@@ -137,10 +221,18 @@ internal static class KvmPrefixParser
 
     private static bool NameToken(ReadOnlySpan<byte> line, int start, int colon, ref LineFields f)
     {
-        if (!TraceText.IsEventName(line[start..colon], out var offset))
-            return false;
-        f.NameStart = start + offset;
-        f.NameLength = colon - f.NameStart;
+        // A known name needs no character check; only other names (and a perf "sys:" prefix) are validated.
+        var kind = KvmEventNames.Lookup(line[start..colon]);
+        if (kind == KvmEventKind.Other)
+        {
+            if (!TraceText.IsEventName(line[start..colon], out var offset))
+                return false;
+            start += offset;
+            kind = KvmEventNames.Lookup(line[start..colon]);
+        }
+        f.Kind = kind;
+        f.NameStart = start;
+        f.NameLength = colon - start;
         f.PayloadStart = TraceText.SkipSpaces(line, colon + 1);
         return true;
     }
@@ -261,7 +353,9 @@ internal static class KvmPrefixParser
 
     private static int TokenEnd(ReadOnlySpan<byte> line, int at)
     {
-        var space = line[at..].IndexOf((byte)' ');
-        return space < 0 ? line.Length : at + space;
+        // Tokens here are short (flags, a time stamp, an event name): a plain loop beats a vector search's set-up.
+        while (at < line.Length && line[at] != (byte)' ')
+            at++;
+        return at;
     }
 }

@@ -1,5 +1,4 @@
 using System;
-using System.Runtime.InteropServices;
 using HvCall.Abi;
 
 namespace HvCall.Tracing.Kvm;
@@ -51,104 +50,108 @@ public enum KvmRecordFlags : ushort
 /// comm, the event name, a reason) is given as offsets into the line, which the holder of the line can slice.
 /// </summary>
 /// <remarks>
-/// Prefix formats: trace-formats.md §1.1 (raw ftrace), §1.2 (<c>trace-cmd report</c>), §1.3 (<c>perf script</c>),
-/// payload-only lines (§1.1); payloads: §2. Produced by <see cref="KvmLineParser"/>.
+/// <para>Prefix formats: trace-formats.md §1.1 (raw ftrace), §1.2 (<c>trace-cmd report</c>), §1.3 (<c>perf script</c>),
+/// payload-only lines (§1.1); payloads: §2. Produced by <see cref="KvmLineParser"/>.</para>
+/// <para>The record is immutable to its users (every member is a read-only view of storage only the parser writes), and
+/// is passed by reference (<c>in</c>), so handing it on copies nothing.</para>
 /// </remarks>
-[StructLayout(LayoutKind.Auto)]
-public readonly struct KvmRecord
+public struct KvmRecord
 {
+    /// <summary>The parser's storage.</summary>
+    internal LineFields F;
+
     /// <summary>What the line is.</summary>
-    public KvmLineKind LineKind { get; init; }
+    public readonly KvmLineKind LineKind => F.LineKind;
 
     /// <summary>For an event line: which event.</summary>
-    public KvmEventKind Kind { get; init; }
+    public readonly KvmEventKind Kind => F.Kind;
 
     /// <summary>For an unparsed line: why.</summary>
-    public KvmUnparsedReason Reason { get; init; }
+    public readonly KvmUnparsedReason Reason => F.Reason;
 
     /// <summary>Facts of the event.</summary>
-    public KvmRecordFlags Flags { get; init; }
+    public readonly KvmRecordFlags Flags => F.Flags;
 
     /// <summary>The 1-based line number in the input, 0 when not known.</summary>
-    public long Line { get; init; }
+    public readonly long Line => F.Line;
 
     /// <summary>The task's pid (perf: tid), or −1 when the line prints none.</summary>
-    public int Pid { get; init; }
+    public readonly int Pid => F.Pid;
 
     /// <summary>The TGID column (option <c>record-tgid</c>, §1.1), or −1.</summary>
-    public int Tgid { get; init; }
+    public readonly int Tgid => F.Tgid;
 
     /// <summary>The CPU column, or −1 when the line has none.</summary>
-    public int Cpu { get; init; }
+    public readonly int Cpu => F.Cpu;
 
     /// <summary>The decimal <c>vcpu_id</c>/<c>vcpu</c> of the payload (perf: the <c>[VCPU:n]</c> tag), or −1.</summary>
-    public int Vcpu { get; init; }
+    public readonly int Vcpu => F.Vcpu;
 
     /// <summary>
     /// The stream the event belongs to (trace-formats.md §3): the pid when printed; else a key derived from the comm;
     /// else from the CPU column; else one key shared by every line without any of them.
     /// </summary>
-    public long Task { get; init; }
+    public readonly long Task => F.Task;
 
     /// <summary>Offset of the comm in the line (0 with <see cref="CommLength"/> 0 when there is none).</summary>
-    public int CommStart { get; init; }
+    public readonly int CommStart => F.CommStart;
 
     /// <summary>Length of the comm, spaces inside it kept.</summary>
-    public int CommLength { get; init; }
+    public readonly int CommLength => F.CommLength;
 
     /// <summary>Offset of the event name (without a perf <c>sys:</c> prefix) in the line.</summary>
-    public int NameStart { get; init; }
+    public readonly int NameStart => F.NameStart;
 
     /// <summary>Length of the event name.</summary>
-    public int NameLength { get; init; }
+    public readonly int NameLength => F.NameLength;
 
     /// <summary>Offset of a detail of the payload: the exit reason of <c>kvm_exit</c>, else the payload itself.</summary>
-    public int DetailStart { get; init; }
+    public readonly int DetailStart => F.DetailStart;
 
     /// <summary>Length of the detail.</summary>
-    public int DetailLength { get; init; }
+    public readonly int DetailLength => F.DetailLength;
 
     /// <summary>The timestamp: nanoseconds for <see cref="KvmClock.Microseconds"/> and <see cref="KvmClock.Nanoseconds"/>,
     /// ticks for <see cref="KvmClock.Counter"/>.</summary>
-    public long Time { get; init; }
+    public readonly long Time => F.Time;
 
     /// <summary>What <see cref="Time"/> is.</summary>
-    public KvmClock Clock { get; init; }
+    public readonly KvmClock Clock => F.Clock;
 
     /// <summary>First payload word (see <see cref="KvmEventKind"/>).</summary>
-    public ulong Word0 { get; init; }
+    public readonly ulong Word0 => F.Word0;
 
     /// <summary>Second payload word.</summary>
-    public ulong Word1 { get; init; }
+    public readonly ulong Word1 => F.Word1;
 
     /// <summary>Third payload word.</summary>
-    public ulong Word2 { get; init; }
+    public readonly ulong Word2 => F.Word2;
 
     /// <summary>Fourth payload word.</summary>
-    public ulong Word3 { get; init; }
+    public readonly ulong Word3 => F.Word3;
 
     /// <summary>The line holds an event.</summary>
-    public bool IsEvent => LineKind == KvmLineKind.Event;
+    public readonly bool IsEvent => F.LineKind == KvmLineKind.Event;
 
     /// <summary>Tests a flag.</summary>
     /// <param name="flag">The flag.</param>
-    public bool Has(KvmRecordFlags flag) => (Flags & flag) != 0;
+    public readonly bool Has(KvmRecordFlags flag) => (F.Flags & flag) != 0;
 
     /// <summary>For <see cref="KvmEventKind.Hypercall"/>: the control word rebuilt from the fields.</summary>
-    public HypercallControl Control => new(Word0);
+    public readonly HypercallControl Control => new(F.Word0);
 
     /// <summary>For <see cref="KvmEventKind.HypercallDone"/>: the result word.</summary>
-    public HypercallResult Result => new(Word0);
+    public readonly HypercallResult Result => new(F.Word0);
 
     /// <summary>The comm, sliced from the line the record was parsed from.</summary>
     /// <param name="line">That line.</param>
-    public ReadOnlySpan<byte> Comm(ReadOnlySpan<byte> line) => line.Slice(CommStart, CommLength);
+    public readonly ReadOnlySpan<byte> Comm(ReadOnlySpan<byte> line) => line.Slice(F.CommStart, F.CommLength);
 
     /// <summary>The event name, sliced from the line the record was parsed from.</summary>
     /// <param name="line">That line.</param>
-    public ReadOnlySpan<byte> Name(ReadOnlySpan<byte> line) => line.Slice(NameStart, NameLength);
+    public readonly ReadOnlySpan<byte> Name(ReadOnlySpan<byte> line) => line.Slice(F.NameStart, F.NameLength);
 
     /// <summary>The detail (exit reason, or the payload), sliced from the line the record was parsed from.</summary>
     /// <param name="line">That line.</param>
-    public ReadOnlySpan<byte> Detail(ReadOnlySpan<byte> line) => line.Slice(DetailStart, DetailLength);
+    public readonly ReadOnlySpan<byte> Detail(ReadOnlySpan<byte> line) => line.Slice(F.DetailStart, F.DetailLength);
 }

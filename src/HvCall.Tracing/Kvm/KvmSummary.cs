@@ -129,7 +129,7 @@ public sealed class KvmSummary : IKvmTraceSink
     }
 
     /// <inheritdoc/>
-    public void OnCall(in KvmHypercall call)
+    public void OnCall(KvmHypercall call)
     {
         switch (call.Outcome)
         {
@@ -156,7 +156,7 @@ public sealed class KvmSummary : IKvmTraceSink
             _sawNanoseconds |= clock == KvmClock.Nanoseconds;
         }
         var code = call.Code.Value;
-        (_codes[code] ??= new KvmCodeStats(call.Code)).Add(in call, latency);
+        (_codes[code] ??= new KvmCodeStats(call.Code)).Add(call, latency);
     }
 
     /// <summary>Adds the counts of another part of the same log (a chunk read in parallel).</summary>

@@ -31,8 +31,8 @@ public sealed record KvmReaderOptions
 public readonly record struct KvmReadResult(long Lines, long Bytes, bool EndedInsideLine, bool Binary);
 
 /// <summary>
-/// Reads a KVM trace log from a stream (a file, stdin) in one pooled buffer: lines are split with a vectorised
-/// search for <c>\n</c>, parsed (<see cref="KvmLineParser"/>), paired (trace-formats.md §3) and handed to a sink.
+/// Reads a KVM trace log from a stream (a file, stdin) in one pooled buffer: lines are split with vector compares
+/// (<see cref="NewlineFinder"/>), parsed (<see cref="KvmLineParser"/>), paired (trace-formats.md §3) and handed to a sink.
 /// Memory is constant in the size of the input.
 /// </summary>
 /// <remarks>
@@ -112,9 +112,10 @@ public static class KvmTraceReader
             }
             var data = buffer[start..end];
             var consumed = 0;
+            var finder = new NewlineFinder(data, 0);
             while (true)
             {
-                var newline = data[consumed..].IndexOf((byte)'\n');
+                var newline = finder.Next();
                 if (newline < 0)
                     break;
                 if (bufferOffset + start + consumed >= limit)
@@ -122,8 +123,8 @@ public static class KvmTraceReader
                 if (skipping)
                     skipping = false;
                 else
-                    dispatcher.Line(data.Slice(consumed, newline));
-                consumed += newline + 1;
+                    dispatcher.Line(data[consumed..newline]);
+                consumed = newline + 1;
             }
             start += consumed;
             if (start == end)

@@ -57,9 +57,14 @@ internal sealed class LineDispatcher
             return;
         }
         if (kind == KvmLineKind.PrefixOnly)
-            record = record with { LineKind = KvmLineKind.Unparsed, Reason = unterminated ? KvmUnparsedReason.Truncated : KvmUnparsedReason.PrefixWithoutEvent };
+        {
+            record.F.LineKind = KvmLineKind.Unparsed;
+            record.F.Reason = unterminated ? KvmUnparsedReason.Truncated : KvmUnparsedReason.PrefixWithoutEvent;
+        }
         else if (unterminated && kind == KvmLineKind.Unparsed && record.Reason != KvmUnparsedReason.Binary)
-            record = record with { Reason = KvmUnparsedReason.Truncated };
+        {
+            record.F.Reason = KvmUnparsedReason.Truncated;
+        }
         Dispatch(in record, line);
     }
 
@@ -70,16 +75,11 @@ internal sealed class LineDispatcher
         if (_prefixLength >= 0)
             FlushPrefix();
         Lines++;
-        var record = new KvmRecord
-        {
-            LineKind = KvmLineKind.Unparsed,
-            Reason = TraceText.HasControlBytes(start) ? KvmUnparsedReason.Binary : KvmUnparsedReason.TooLong,
-            Line = _numberLines ? Lines : 0,
-            Pid = -1,
-            Tgid = -1,
-            Cpu = -1,
-            Vcpu = -1,
-        };
+        var record = default(KvmRecord);
+        record.F = LineFields.Empty;
+        record.F.LineKind = KvmLineKind.Unparsed;
+        record.F.Reason = TraceText.HasControlBytes(start) ? KvmUnparsedReason.Binary : KvmUnparsedReason.TooLong;
+        record.F.Line = _numberLines ? Lines : 0;
         _sink.OnRecord(in record, start);
     }
 
@@ -129,7 +129,8 @@ internal sealed class LineDispatcher
         var prefix = _prefix.AsSpan(0, _prefixLength);
         _prefixLength = -1;
         KvmLineParser.Parse(prefix, out var record, _prefixLine);
-        record = record with { LineKind = KvmLineKind.Unparsed, Reason = KvmUnparsedReason.PrefixWithoutEvent };
+        record.F.LineKind = KvmLineKind.Unparsed;
+        record.F.Reason = KvmUnparsedReason.PrefixWithoutEvent;
         _sink.OnRecord(in record, prefix);
     }
 }

@@ -2,10 +2,18 @@ using System.Runtime.InteropServices;
 
 namespace HvCall.Tracing.Kvm;
 
-/// <summary>The parser's scratch: the fields of one line as it finds them, turned into a <see cref="KvmRecord"/> at the end.</summary>
+/// <summary>
+/// The fields of one line, filled in place by the parser (the storage behind <see cref="KvmRecord"/>, which exposes
+/// them read-only).
+/// </summary>
 [StructLayout(LayoutKind.Auto)]
 internal struct LineFields
 {
+    public KvmLineKind LineKind;
+    public KvmEventKind Kind;
+    public KvmUnparsedReason Reason;
+    public KvmClock Clock;
+    public KvmRecordFlags Flags;
     public int Pid;
     public int Tgid;
     public int Cpu;
@@ -17,9 +25,9 @@ internal struct LineFields
     public int PayloadStart;
     public int DetailStart;
     public int DetailLength;
+    public long Line;
+    public long Task;
     public long Time;
-    public KvmClock Clock;
-    public KvmRecordFlags Flags;
     public ulong Word0;
     public ulong Word1;
     public ulong Word2;
@@ -43,36 +51,4 @@ internal struct LineFields
             return (1L << 61) | (uint)Cpu;
         return 1L << 60;
     }
-
-    /// <summary>The record of these fields.</summary>
-    /// <param name="lineKind">What the line is.</param>
-    /// <param name="kind">The event.</param>
-    /// <param name="reason">Why it is unparsed, if it is.</param>
-    /// <param name="lineNumber">The line number.</param>
-    /// <param name="task">The stream key.</param>
-    public readonly KvmRecord ToRecord(KvmLineKind lineKind, KvmEventKind kind, KvmUnparsedReason reason, long lineNumber, long task) => new()
-    {
-        LineKind = lineKind,
-        Kind = kind,
-        Reason = reason,
-        Flags = Flags,
-        Line = lineNumber,
-        Pid = Pid,
-        Tgid = Tgid,
-        Cpu = Cpu,
-        Vcpu = Vcpu,
-        Task = task,
-        CommStart = CommStart,
-        CommLength = CommLength,
-        NameStart = NameStart,
-        NameLength = NameLength,
-        DetailStart = DetailStart,
-        DetailLength = DetailLength,
-        Time = Time,
-        Clock = Clock,
-        Word0 = Word0,
-        Word1 = Word1,
-        Word2 = Word2,
-        Word3 = Word3,
-    };
 }

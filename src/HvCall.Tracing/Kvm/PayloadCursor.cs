@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 
 namespace HvCall.Tracing.Kvm;
 
@@ -22,7 +23,7 @@ internal ref struct PayloadCursor
     }
 
     /// <summary>A field marker was skipped.</summary>
-    public bool SawMarker { get; private set; }
+    public bool SawMarker { [MethodImpl(MethodImplOptions.AggressiveInlining)] readonly get; private set; }
 
     /// <summary>Where the cursor is.</summary>
     public readonly int Position => _pos;
@@ -42,7 +43,24 @@ internal ref struct PayloadCursor
 
     /// <summary>Matches <paramref name="key"/> (after spaces and markers) followed by a space or the end.</summary>
     /// <param name="key">The literal, such as <c>code</c>.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool Key(ReadOnlySpan<byte> key)
+    {
+        // The common case: one space, then the key.
+        var p = _pos;
+        if (p < _text.Length && _text[p] == (byte)' ')
+            p++;
+        var rest = _text[p..];
+        if (rest.StartsWith(key) && (rest.Length == key.Length || rest[key.Length] == (byte)' '))
+        {
+            _pos = p + key.Length;
+            return true;
+        }
+        return KeySlow(key);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool KeySlow(ReadOnlySpan<byte> key)
     {
         while (true)
         {
@@ -56,6 +74,36 @@ internal ref struct PayloadCursor
             if (!SkipMarker())
                 return false;
         }
+    }
+
+    /// <summary>Matches one of two words (<c>fast</c>/<c>slow</c>).</summary>
+    /// <param name="yes">The word for true.</param>
+    /// <param name="no">The word for false.</param>
+    /// <param name="value">Which one matched.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool Flag(ReadOnlySpan<byte> yes, ReadOnlySpan<byte> no, out bool value)
+    {
+        var p = _pos;
+        if (p < _text.Length && _text[p] == (byte)' ')
+            p++;
+        var rest = _text[p..];
+        if (rest.Length >= yes.Length && (rest.Length == yes.Length || rest[yes.Length] == (byte)' '))
+        {
+            if (rest.StartsWith(yes))
+            {
+                _pos = p + yes.Length;
+                value = true;
+                return true;
+            }
+            if (yes.Length == no.Length && rest.StartsWith(no))
+            {
+                _pos = p + no.Length;
+                value = false;
+                return true;
+            }
+        }
+        value = Key(yes);
+        return value || Key(no);
     }
 
     /// <summary>Matches <paramref name="prefix"/> (after spaces and markers) with no boundary test after it.</summary>
@@ -77,6 +125,7 @@ internal ref struct PayloadCursor
 
     /// <summary>Reads <c>0x</c> and 1 to 16 hex digits (<c>0x%x</c>, <c>0x%llx</c>).</summary>
     /// <param name="value">The value.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool Hex0x(out ulong value)
     {
         SkipSpaces();
@@ -91,6 +140,7 @@ internal ref struct PayloadCursor
 
     /// <summary>Reads 1 to 16 hex digits without a prefix (<c>%x</c>, <c>%llx</c>).</summary>
     /// <param name="value">The value.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool BareHex(out ulong value)
     {
         SkipSpaces();
@@ -99,6 +149,7 @@ internal ref struct PayloadCursor
 
     /// <summary>Reads an unsigned decimal (<c>%u</c>, <c>%llu</c>, a non-negative <c>%d</c>).</summary>
     /// <param name="value">The value.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool Decimal(out ulong value)
     {
         SkipSpaces();
@@ -123,6 +174,7 @@ internal ref struct PayloadCursor
 
     /// <summary>Reads a decimal that fits an int (<c>vcpu_id %d</c>), refusing a negative or huge value.</summary>
     /// <param name="value">The value.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool SmallDecimal(out int value)
     {
         var ok = Decimal(out var wide) && wide <= int.MaxValue;
@@ -138,7 +190,7 @@ internal ref struct PayloadCursor
         SkipSpaces();
         start = _pos;
         var rest = _text[_pos..];
-        var space = rest.IndexOf((byte)' ');
+        var space = TraceText.IndexOfNear(rest, (byte)' ');
         length = space < 0 ? rest.Length : space;
         _pos += length;
     }
@@ -159,6 +211,7 @@ internal ref struct PayloadCursor
         return true;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool HexDigits(out ulong value)
     {
         var consumed = TraceText.ParseHex(_text[_pos..], out value);
@@ -168,8 +221,10 @@ internal ref struct PayloadCursor
 
     /// <summary>A number ends at a space, the end, or the <c>,</c> of <c>vcpu %u, rip</c> and the <c>[</c> of
     /// <c>0x%lx[immediate exit]</c> (trace-formats.md §2, <c>kvm_entry</c>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private readonly bool Boundary() => _pos >= _text.Length || _text[_pos] is (byte)' ' or (byte)',' or (byte)'[';
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void SkipSpaces()
     {
         while (_pos < _text.Length && _text[_pos] == (byte)' ')

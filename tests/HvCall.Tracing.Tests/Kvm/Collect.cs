@@ -11,7 +11,7 @@ internal sealed class Collect : IKvmTraceSink
 {
     public List<KvmRecord> Records { get; } = [];
     public List<string> Lines { get; } = [];
-    public List<KvmHypercall> Calls { get; } = [];
+    public List<StoredCall> Calls { get; } = [];
 
     /// <summary>The order of callbacks: "R&lt;line&gt;" for a record, "C&lt;outcome&gt;" for a call.</summary>
     public List<string> Order { get; } = [];
@@ -23,9 +23,9 @@ internal sealed class Collect : IKvmTraceSink
         Order.Add("R" + record.Line);
     }
 
-    public void OnCall(in KvmHypercall call)
+    public void OnCall(KvmHypercall call)
     {
-        Calls.Add(call);
+        Calls.Add(new StoredCall(call.Outcome, call.Call, call.Done));
         Order.Add("C" + call.Outcome);
     }
 
@@ -38,4 +38,23 @@ internal sealed class Collect : IKvmTraceSink
     }
 
     public static string Join(params string[] lines) => string.Join("\n", lines) + "\n";
+}
+
+/// <summary>A copy of a <see cref="KvmHypercall"/> (a ref struct, valid only during OnCall) that a test can keep.</summary>
+internal sealed class StoredCall(KvmCallOutcome outcome, KvmRecord call, KvmRecord done)
+{
+    private readonly KvmRecord _call = call;
+    private readonly KvmRecord _done = done;
+
+    public KvmCallOutcome Outcome => outcome;
+    private KvmHypercall View => new(outcome, in _call, in _done);
+    public bool HasCall => View.HasCall;
+    public bool HasDone => View.HasDone;
+    public HvCall.Abi.HvCallCode Code => View.Code;
+    public string? CatalogName => View.CatalogName;
+    public bool IsFast => View.IsFast;
+    public int RepCount => View.RepCount;
+    public HvCall.Abi.HvStatus Status => View.Status;
+    public int RepsCompleted => View.RepsCompleted;
+    public bool TryGetLatency(out long latency, out KvmClock clock) => View.TryGetLatency(out latency, out clock);
 }
