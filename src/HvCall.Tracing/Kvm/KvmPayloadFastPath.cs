@@ -126,6 +126,7 @@ internal static class KvmPayloadFastPath
         }
 
         /// <summary>Moves over a run of non-space bytes (at least one).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public bool Word()
         {
             var start = Position;
@@ -134,6 +135,7 @@ internal static class KvmPayloadFastPath
             return Position > start;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private readonly bool Boundary() => Position >= _text.Length || _text[Position] is (byte)' ' or (byte)',' or (byte)'[';
     }
 }
