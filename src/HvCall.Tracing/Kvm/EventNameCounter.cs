@@ -9,6 +9,7 @@ namespace HvCall.Tracing.Kvm;
 /// At most <see cref="Capacity"/> distinct names are kept, so memory stays bounded; later new names are counted
 /// together in <see cref="Overflow"/>.
 /// </summary>
+/// <remarks>Used for the events the reader does not decode (trace-formats.md §2 lists the ones it does).</remarks>
 public sealed class EventNameCounter
 {
     /// <summary>Distinct names kept.</summary>

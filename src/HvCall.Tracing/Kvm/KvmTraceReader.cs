@@ -38,7 +38,8 @@ public readonly record struct KvmReadResult(long Lines, long Bytes, bool EndedIn
 /// <remarks>
 /// A file of binary data (for instance a <c>trace.dat</c> or <c>perf.data</c> instead of their text) is recognised by
 /// a NUL byte in its first 4 KiB and not read further; binary bytes later on make the lines they are in unparsed
-/// (<see cref="KvmUnparsedReason.Binary"/>). A last line without its line feed is still parsed.
+/// (<see cref="KvmUnparsedReason.Binary"/>). A last line without its line feed is still parsed. Line formats:
+/// trace-formats.md §1 and the checklist of §4; pairing: §3.
 /// </remarks>
 public static class KvmTraceReader
 {

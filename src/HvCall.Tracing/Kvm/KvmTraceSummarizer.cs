@@ -4,6 +4,10 @@ using System.IO;
 namespace HvCall.Tracing.Kvm;
 
 /// <summary>Summarises a KVM trace log (a <see cref="KvmSummary"/>) from a stream, or from a file on several threads.</summary>
+/// <remarks>
+/// Lines per trace-formats.md §1 and §4, events per §2, pairing per §3; a file read on several threads gives the
+/// summary of a sequential read (<see cref="KvmParallelReader"/>).
+/// </remarks>
 public static class KvmTraceSummarizer
 {
     /// <summary>Reads <paramref name="input"/> sequentially into a summary.</summary>

@@ -7,6 +7,7 @@ namespace HvCall.Tracing.Kvm;
 /// Latencies in constant memory: exact count, minimum and maximum, and a log-linear histogram (16 buckets per power
 /// of two, values below 16 exact) from which percentiles are estimated within about 3 % of the value.
 /// </summary>
+/// <remarks>Holds the call → <c>_done</c> latencies of trace-formats.md §3, in nanoseconds or counter ticks.</remarks>
 public sealed class LatencyHistogram
 {
     private const int SubBits = 4;

@@ -3,7 +3,7 @@ using HvCall.Abi.Registers;
 
 namespace HvCall.Tracing.Kvm;
 
-/// <summary>Accesses of one synthetic MSR seen in a log.</summary>
+/// <summary>Accesses of one synthetic MSR seen in a log (<c>kvm_msr</c>, <c>kvm_hv_synic_set_msr</c>; trace-formats.md §2).</summary>
 /// <param name="Msr">The MSR number.</param>
 /// <param name="Reads">Guest reads (<c>kvm_msr msr_read</c>).</param>
 /// <param name="GuestWrites">Guest writes, each counted once (see <see cref="KvmSummary"/> for the rule).</param>

@@ -10,6 +10,7 @@ namespace HvCall.Tracing.Kvm;
 /// (four 16-byte vector compares), then hands them out one by one with a trailing-zero count, so a line costs no
 /// search call of its own.
 /// </summary>
+/// <remarks>Every line of trace-formats.md §1 ends with <c>\n</c>; a <c>\r</c> before it is dropped by the parser.</remarks>
 internal ref struct NewlineFinder
 {
     private readonly ReadOnlySpan<byte> _data;

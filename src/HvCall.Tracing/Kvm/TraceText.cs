@@ -6,6 +6,7 @@ using System.Runtime.Intrinsics;
 namespace HvCall.Tracing.Kvm;
 
 /// <summary>Byte-level helpers for trace text: numbers, spaces, names. Nothing here allocates.</summary>
+/// <remarks>The number forms are those of trace-formats.md §4 item 4.</remarks>
 internal static class TraceText
 {
     /// <summary>FNV-1a offset basis (64-bit).</summary>
