@@ -6,8 +6,9 @@ namespace HvCall.Tracing.Kvm;
 
 /// <summary>
 /// The payloads of the most frequent events read exactly as the kernel prints them (trace-formats.md §2: one space
-/// between fields, no markers, the 5.18+ hypercall form, the kernel forms of <c>kvm_exit</c>/<c>kvm_entry</c>). A
-/// payload that differs in any way is left to the tolerant <see cref="KvmPayloadDecoder"/>.
+/// between fields, no markers, the 5.18+ hypercall form, the kernel forms of <c>kvm_exit</c>/<c>kvm_entry</c>,
+/// <c>kvm_msr</c>, <c>kvm_hv_synic_set_msr</c>, <c>kvm_hv_flush_tlb</c>, <c>kvm_hv_send_ipi</c>). A payload that differs
+/// in any way is left to the tolerant <see cref="KvmPayloadDecoder"/>.
 /// </summary>
 internal static class KvmPayloadFastPath
 {
@@ -86,6 +87,65 @@ internal static class KvmPayloadFastPath
                 f.Word0 = rip;
                 return true;
             }
+            case KvmEventKind.Msr:
+            {
+                bool write;
+                if (c.Literal("msr_write "u8))
+                    write = true;
+                else if (c.Literal("msr_read "u8))
+                    write = false;
+                else
+                    return false;
+                if (!c.BareHex(out var msr) || msr > uint.MaxValue || !c.Literal(" = 0x"u8) || !c.Hex(out var data))
+                    return false;
+                if (!c.AtEnd)
+                {
+                    if (!c.Literal(" (#GP)"u8) || !c.AtEnd)
+                        return false;
+                    f.Flags |= KvmRecordFlags.GeneralProtection;
+                }
+                if (write)
+                    f.Flags |= KvmRecordFlags.Write;
+                f.Word0 = msr;
+                f.Word1 = data;
+                return true;
+            }
+            case KvmEventKind.SynicSetMsr:
+            {
+                if (!c.Literal("vcpu_id "u8) || !c.Decimal(out var vcpu) || vcpu > int.MaxValue || !c.Literal(" msr 0x"u8) || !c.Hex(out var msr)
+                    || !c.Literal(" data 0x"u8) || !c.Hex(out var data) || !c.Literal(" host "u8) || !c.Decimal(out var host) || !c.AtEnd)
+                    return false;
+                f.Vcpu = (int)vcpu;
+                f.Word0 = msr;
+                f.Word1 = data;
+                if (host != 0)
+                    f.Flags |= KvmRecordFlags.Host;
+                return true;
+            }
+            case KvmEventKind.FlushTlb:
+            {
+                if (!c.Literal("processor_mask 0x"u8) || !c.Hex(out var mask) || !c.Literal(" address_space 0x"u8) || !c.Hex(out var space)
+                    || !c.Literal(" flags 0x"u8) || !c.Hex(out var flags))
+                    return false;
+                if (!c.AtEnd)
+                {
+                    if (!c.Literal(" (L2)"u8) || !c.AtEnd)
+                        return false;
+                    f.Flags |= KvmRecordFlags.L2;
+                }
+                f.Word0 = mask;
+                f.Word1 = space;
+                f.Word2 = flags;
+                return true;
+            }
+            case KvmEventKind.SendIpi:
+            {
+                if (!c.Literal("vector "u8) || !c.BareHex(out var vector) || !c.Literal(" processor_mask 0x"u8) || !c.Hex(out var mask) || !c.AtEnd)
+                    return false;
+                f.Word0 = vector;
+                f.Word1 = mask;
+                return true;
+            }
             default:
                 return false;
         }
@@ -116,6 +176,9 @@ internal static class KvmPayloadFastPath
             Position += consumed;
             return consumed > 0 && Boundary();
         }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public bool BareHex(out ulong value) => Hex(out value);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public bool Decimal(out ulong value)

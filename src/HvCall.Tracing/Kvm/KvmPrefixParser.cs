@@ -113,8 +113,21 @@ internal static class KvmPrefixParser
             return false;
         start = ++at;
         ulong fraction = 0;
-        while (at < line.Length && TraceText.IsDigit(line[at]))
-            fraction = fraction * 10 + (uint)(line[at++] - '0');
+        if (at + 7 < line.Length && line[at + 6] == (byte)':')
+        {
+            // The usual six decimals (µs), without a loop.
+            uint d0 = (uint)(line[at] - '0'), d1 = (uint)(line[at + 1] - '0'), d2 = (uint)(line[at + 2] - '0');
+            uint d3 = (uint)(line[at + 3] - '0'), d4 = (uint)(line[at + 4] - '0'), d5 = (uint)(line[at + 5] - '0');
+            if ((d0 > 9) | (d1 > 9) | (d2 > 9) | (d3 > 9) | (d4 > 9) | (d5 > 9))
+                return false;
+            fraction = d0 * 100_000u + d1 * 10_000u + d2 * 1_000u + d3 * 100u + d4 * 10u + d5;
+            at += 6;
+        }
+        else
+        {
+            while (at < line.Length && TraceText.IsDigit(line[at]))
+                fraction = fraction * 10 + (uint)(line[at++] - '0');
+        }
         var fractionDigits = at - start;
         if (fractionDigits is 0 or > 9 || at + 2 >= line.Length || line[at] != (byte)':' || line[at + 1] != (byte)' ')
             return false;

@@ -17,6 +17,14 @@ public sealed class FastPathTests
     [InlineData("       CPU 1/KVM-20517   [003] ..... 73012.004211: " + Sheet.EntryRaw)]
     [InlineData("       CPU 1/KVM-20517   [003] ..... 73012.004211: " + Sheet.PostMessage)]
     [InlineData("           <...>-20517   [003] d..2. 73012.004211: " + Sheet.DoneZero)]
+    [InlineData("       CPU 1/KVM-20517   [003] ..... 73012.004211: " + Sheet.MsrWrite)]
+    [InlineData("       CPU 1/KVM-20517   [003] ..... 73012.004211: kvm_msr: msr_read 40000090 = 0x10000 (#GP)")]
+    [InlineData("       CPU 1/KVM-20517   [003] ..... 73012.004211: " + Sheet.SynicSetMsr)]
+    [InlineData("       CPU 1/KVM-20517   [003] ..... 73012.004211: kvm_hv_synic_set_msr: vcpu_id 0 msr 0x40000080 data 0x0 host 1")]
+    [InlineData("       CPU 1/KVM-20517   [003] ..... 73012.004211: " + Sheet.FlushTlbNotL2)]
+    [InlineData("       CPU 1/KVM-20517   [003] ..... 73012.004211: kvm_hv_flush_tlb: processor_mask 0x3 address_space 0x0 flags 0x1 (L2)")]
+    [InlineData("       CPU 1/KVM-20517   [003] ..... 73012.004211: " + Sheet.SendIpi)]
+    [InlineData("       CPU 1/KVM-20517   [003] ..... 73012.004211123: " + Sheet.DoneZero)]
     public void Exact_and_tolerant_readings_agree(string line)
     {
         var exact = Sheet.Event(line);
