@@ -26,6 +26,7 @@ internal static class Cli
         SimulateCommand.Create,
         CallCommand.Create,
         ConformanceCommand.Create,
+        TraceCommand.Create,
     ];
 
     /// <summary>Runs hvcall with <paramref name="args"/> and no standard input.</summary>
