@@ -3,6 +3,7 @@ using System.CommandLine;
 using System.IO;
 using HvCall.Cli.Infrastructure;
 using HvCall.Tracing.Kvm;
+using HvCall.Tracing.Perfetto;
 
 namespace HvCall.Cli.Commands;
 
@@ -32,6 +33,11 @@ internal static class TraceCommand
         var events = new Option<bool>("--events") { Description = "Print the decoded events, one per line (JSON lines with --json), instead of the summary." };
         var threads = CommonOptions.Number("--threads", "Threads to summarise a file on (default: one per processor); a pipe is read on one.");
         var json = CommonOptions.Json();
+        var perfetto = new Option<string>("--perfetto")
+        {
+            Description = "Write the log as a timeline to FILE (Chrome trace-event JSON for ui.perfetto.dev: a thread per task, a slice per call) instead of the summary.",
+            HelpName = "FILE",
+        };
         var command = new Command("trace",
             "Summarise a KVM trace log of Hyper-V hypercalls (raw ftrace, trace-cmd report or perf script text): per code, status, rep count, latency, SynIC MSRs.")
         {
@@ -39,6 +45,7 @@ internal static class TraceCommand
             events,
             threads,
             json,
+            perfetto,
         };
         command.SetAction(parseResult =>
         {
@@ -51,6 +58,8 @@ internal static class TraceCommand
                 : 0;
             var options = new KvmReaderOptions { Workers = threadCount };
             var asJson = parseResult.GetValue(json);
+            if (parseResult.GetValue(perfetto) is { } timeline)
+                return Timeline(context, path, openStandardInput, options, timeline);
             return parseResult.GetValue(events)
                 ? Events(context, path, openStandardInput, options, asJson)
                 : Summary(context, path, openStandardInput, options, asJson);
@@ -99,6 +108,34 @@ internal static class TraceCommand
         CheckSomethingRead(path, result.Bytes, result.Binary, writer.AnythingRead, result.Lines);
         if (result.EndedInsideLine)
             context.Error.WriteLine($"hvcall: warning: {Name(path)} ends inside a line (a truncated file?); the last line was read as far as it goes.");
+        return ExitCodes.Success;
+    }
+
+    private static int Timeline(CliContext context, string path, Func<Stream> openStandardInput, KvmReaderOptions options, string timeline)
+    {
+        using var output = TraceOutputs.Create(timeline);
+        KvmReadResult result;
+        long slices, events;
+        using (var sink = new KvmPerfettoSink(output))
+        {
+            if (path == "-")
+            {
+                using var input = openStandardInput();
+                result = KvmTraceReader.Read(input, sink, options);
+            }
+            else
+            {
+                result = Open(path, p =>
+                {
+                    using var input = new FileStream(p, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0);
+                    return KvmTraceReader.Read(input, sink, options);
+                });
+            }
+            slices = sink.Slices;
+            events = sink.Events;
+        }
+        CheckSomethingRead(path, result.Bytes, result.Binary, events > 0, result.Lines);
+        context.Out.WriteLine($"{timeline}: {slices} hypercall slices from {result.Lines} lines of {Name(path)}");
         return ExitCodes.Success;
     }
 

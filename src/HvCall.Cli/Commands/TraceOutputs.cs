@@ -75,7 +75,9 @@ internal sealed class TraceOutputs : IDisposable
         _perfettoFile?.Dispose();
     }
 
-    private static FileStream Create(string path)
+    /// <summary>Creates (or truncates) an output file.</summary>
+    /// <exception cref="CliUsageException">It cannot be created: one line naming the file and why.</exception>
+    public static FileStream Create(string path)
     {
         try
         {
