@@ -18,10 +18,11 @@ public sealed partial class HvHypervisor
     public VpFault ReadMsr(VirtualProcessor vp, uint msr, out ulong value)
     {
         System.ArgumentNullException.ThrowIfNull(vp);
-        var fault = IsNestedMsr(msr) && CanForwardNested(vp)
+        var routed = IsNestedMsr(msr) && CanForwardNested(vp);
+        var fault = routed
             ? Parent!.ReadOwnMsr(HostVp(vp), msr - HvX64Msr.NestedOffset, out value)
             : ReadOwnMsr(vp, msr, out value);
-        TraceMsr(TraceEventKind.MsrRead, vp, msr, value, fault);
+        TraceMsr(TraceEventKind.MsrRead, vp, msr, value, fault, routed);
         return fault;
     }
 
@@ -58,10 +59,11 @@ public sealed partial class HvHypervisor
     public VpFault WriteMsr(VirtualProcessor vp, uint msr, ulong value)
     {
         System.ArgumentNullException.ThrowIfNull(vp);
-        var fault = IsNestedMsr(msr) && CanForwardNested(vp)
+        var routed = IsNestedMsr(msr) && CanForwardNested(vp);
+        var fault = routed
             ? Parent!.WriteOwnMsr(HostVp(vp), msr - HvX64Msr.NestedOffset, value)
             : WriteOwnMsr(vp, msr, value);
-        TraceMsr(TraceEventKind.MsrWrite, vp, msr, value, fault);
+        TraceMsr(TraceEventKind.MsrWrite, vp, msr, value, fault, routed);
         return fault;
     }
 

@@ -44,12 +44,11 @@ public sealed partial class HvHypervisor
         trace.Describe(TrackOf(partition), new TraceTrackInfo(Name, partition.Name, partition.IsRoot, partition.VirtualProcessors.Count,
             partition.IsRoot && HostPartition is not null ? Parent!.TrackOf(HostPartition) : null));
 
-    // A nested SynIC MSR of a nested root is handled by the parent as its plain counterpart.
-    private void TraceMsr(TraceEventKind kind, VirtualProcessor vp, uint msr, ulong value, VpFault fault)
+    // A nested SynIC MSR of a nested root (routed) is handled by the parent as its plain counterpart.
+    private void TraceMsr(TraceEventKind kind, VirtualProcessor vp, uint msr, ulong value, VpFault fault, bool routed)
     {
         if (Listening is not { } trace)
             return;
-        var routed = IsNestedMsr(msr) && CanForwardNested(vp);
         var handler = routed ? Parent!.Layer : Layer;
         var handledMsr = routed ? msr - Abi.Registers.HvX64Msr.NestedOffset : msr;
         trace.Emit(kind, TrackOf(vp.Partition), vp.Index, msr, value, handledMsr, (fault == VpFault.None ? 0UL : 1UL) | (ulong)handler << 8);
