@@ -210,6 +210,15 @@ internal static unsafe class Exports
         });
     }
 
+    [UnmanagedCallersOnly(EntryPoint = "hvcall_trace_to")]
+    public static int TraceTo(nint handle, byte* path, int format)
+    {
+        if (path == null)
+            return NativeErrors.Fail(NativeErrors.Argument, "hvcall_trace_to: path is NULL.");
+        var text = System.Runtime.InteropServices.Marshal.PtrToStringUTF8((nint)path) ?? "";
+        return OnMachine(handle, "hvcall_trace_to", machine => machine.TraceTo(text, format));
+    }
+
     [UnmanagedCallersOnly(EntryPoint = "hvcall_trace_json")]
     public static byte* TraceJson(nint handle)
     {

@@ -21,6 +21,9 @@ internal sealed unsafe class NativeMachine
 
     private readonly VmBusHost _host;
     private readonly HypercallPageOverlay _overlay;
+    private readonly List<(System.IO.FileStream File, IDisposable Writer)> _traceFiles = [];
+    private bool _kvmLog;
+    private bool _timeline;
 
     private NativeMachine(MachineOptions options)
     {
@@ -73,11 +76,53 @@ internal sealed unsafe class NativeMachine
         }
         lock (machine.Lock)
         {
+            foreach (var (file, writer) in machine._traceFiles)
+            {
+                writer.Dispose();
+                file.Dispose();
+            }
             machine._overlay.Remove();
             machine.Destroyed = true;
             machine.Machine.Guest.Memory.Dispose();
         }
     }
+
+    /// <summary>
+    /// Writes the machine's events from now on to <paramref name="path"/>: as a KVM-format log (format 0) or a Perfetto
+    /// timeline (format 1), finished when the machine is destroyed. One file of each format per machine.
+    /// </summary>
+    public int TraceTo(string path, int format)
+    {
+        if (format is not (TraceKvm or TracePerfetto))
+            return NativeErrors.Fail(NativeErrors.Argument, $"hvcall_trace_to: format {format} is neither HVCALL_TRACE_KVM (0) nor HVCALL_TRACE_PERFETTO (1).");
+        if (format == TraceKvm ? _kvmLog : _timeline)
+            return NativeErrors.Fail(NativeErrors.State, "hvcall_trace_to: this machine already writes a trace of that format.");
+        System.IO.FileStream file;
+        try
+        {
+            file = new System.IO.FileStream(path, System.IO.FileMode.Create, System.IO.FileAccess.Write, System.IO.FileShare.Read);
+        }
+        catch (Exception ex) when (ex is System.IO.IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            return NativeErrors.Fail(NativeErrors.Argument, $"hvcall_trace_to: cannot write '{path}': {ex.Message}");
+        }
+        HvCall.Tracing.ITraceSink sink = format == TraceKvm
+            ? new HvCall.Tracing.Kvm.KvmTraceWriter(file, Machine.Events)
+            : new HvCall.Tracing.Perfetto.PerfettoWriter(file, Machine.Events, SimulatedProcessor.HypercallCostNs);
+        Machine.Events.Attach(sink);
+        _traceFiles.Add((file, (IDisposable)sink));
+        if (format == TraceKvm)
+            _kvmLog = true;
+        else
+            _timeline = true;
+        return NativeErrors.Ok;
+    }
+
+    /// <summary>HVCALL_TRACE_KVM: raw ftrace text of KVM's Hyper-V tracepoints.</summary>
+    public const int TraceKvm = 0;
+
+    /// <summary>HVCALL_TRACE_PERFETTO: Chrome trace-event JSON.</summary>
+    public const int TracePerfetto = 1;
 
     /// <summary>The processor of guest VP <paramref name="vp"/>, or null.</summary>
     public SimulatedProcessor? Processor(uint vp) => vp < (uint)Guest.Vps.Count ? Guest.Vps[(int)vp].Processor : null;

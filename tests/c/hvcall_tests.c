@@ -1041,6 +1041,82 @@ static void test_use_after_destroy(void)
 	hvcall_machine_destroy(m);	/* twice: ignored */
 }
 
+/* Reads a whole file into a NUL-terminated buffer (free it), or NULL. */
+static char *read_file(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char *text;
+	long size;
+
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	size = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	text = calloc(1, (size_t)size + 1);
+	if (text && fread(text, 1, (size_t)size, f) != (size_t)size) {
+		free(text);
+		text = NULL;
+	}
+	fclose(f);
+	return text;
+}
+
+/*
+ * hvcall_trace_to: a nested bring-up through the page written as a KVM log and a Perfetto file.  The log is raw
+ * ftrace text of KVM's tracepoints (trace-formats.md §1.1, §2): the root's nested PostMessage is L0's call from the
+ * L1 VM's vCPU task, with code 0x5c (bits 15:0 only) and its _done; the timeline is a trace-event object.
+ */
+static void test_trace_to_files(void)
+{
+	char kvm[] = "/tmp/hvcall-trace-XXXXXX";
+	char timeline[64];
+	struct vmbus_report r;
+	struct hv_guest g;
+	hvcall_machine *m = machine_new("topology=nested,l2-guests=0");
+	char *text;
+	int fd = mkstemp(kvm);
+
+	if (!m || fd < 0)
+		return;
+	close(fd);
+	snprintf(timeline, sizeof(timeline), "%s.json", kvm);
+	CHECK_RC(hvcall_trace_to(m, "/nonexistent-dir/x.log", HVCALL_TRACE_KVM), HVCALL_E_ARGUMENT);
+	CHECK_RC(hvcall_trace_to(m, NULL, HVCALL_TRACE_KVM), HVCALL_E_ARGUMENT);
+	CHECK_RC(hvcall_trace_to(m, kvm, 7), HVCALL_E_ARGUMENT);
+	CHECK_RC(hvcall_trace_to(m, kvm, HVCALL_TRACE_KVM), HVCALL_OK);
+	CHECK_RC(hvcall_trace_to(m, timeline, HVCALL_TRACE_PERFETTO), HVCALL_OK);
+	CHECK_RC(hvcall_trace_to(m, kvm, HVCALL_TRACE_KVM), HVCALL_E_STATE);
+	if (hv_guest_setup(&g, m, 0, true)) {
+		FAIL("setup: %s", hv_guest_error);
+	} else {
+		check_connected(&r, vmbus_bringup(&g, &r));
+	}
+	hvcall_machine_destroy(m);	/* finishes both files */
+
+	text = read_file(kvm);
+	CHECK(text != NULL);
+	if (text) {
+		CHECK(strncmp(text, "# tracer: nop\n", 14) == 0);
+		/* L1 VM (partition 2 of L0) VP 0: task 100200; the nested bit never shows in code. */
+		CHECK(strstr(text, "CPU 0/KVM-100200  [000] ..... ") != NULL);
+		CHECK(strstr(text, ": kvm_hv_hypercall: code 0x5c slow var_cnt 0x0 rep_cnt 0x0 idx 0x0 in ") != NULL);
+		CHECK(strstr(text, ": kvm_hv_hypercall_done: result 0x0\n") != NULL);
+		CHECK(strstr(text, "code 0x8000") == NULL);
+		free(text);
+	}
+	text = read_file(timeline);
+	CHECK(text != NULL);
+	if (text) {
+		CHECK(strncmp(text, "{\"displayTimeUnit\":\"ns\",\"traceEvents\":[", 38) == 0);
+		CHECK(strstr(text, "\"name\":\"HvCallPostMessage\"") != NULL);
+		CHECK(text[strlen(text) - 1] == '}');
+		free(text);
+	}
+	unlink(kvm);
+	unlink(timeline);
+}
+
 static void test_garbage_handle(void)
 {
 	static int not_a_machine[64];
@@ -1231,6 +1307,8 @@ int main(int argc, char **argv)
 		stub_bin = argv[1];
 
 	run_test("ABI version matches hvcall.h", test_abi_version);
+	run_test("hvcall_trace_to: a KVM log and a Perfetto file of a nested bring-up",
+		 test_trace_to_files);
 	run_test("bring-up on flat through the page", test_bringup_flat);
 	run_test("bring-up on nested through the page (nested SynIC MSRs)",
 		 test_bringup_nested);

@@ -124,6 +124,17 @@ int hvcall_interrupts(hvcall_machine *machine, uint32_t vp, uint32_t counts[16])
  */
 char *hvcall_trace_json(hvcall_machine *machine);
 
+#define HVCALL_TRACE_KVM 0      /* raw ftrace text of KVM's Hyper-V tracepoints, as `hvcall simulate --trace-out` */
+#define HVCALL_TRACE_PERFETTO 1 /* Chrome trace-event JSON for ui.perfetto.dev, as `hvcall simulate --perfetto` */
+
+/*
+ * Writes the machine's events from now on (hypercalls, synthetic MSRs, SynIC interrupts, ...) to the file at path,
+ * in format HVCALL_TRACE_KVM (read it with `hvcall trace`) or HVCALL_TRACE_PERFETTO.  The file is finished when the
+ * machine is destroyed.  HVCALL_E_ARGUMENT for a NULL path, an unknown format or a file that cannot be created;
+ * HVCALL_E_STATE when the machine already writes a file of that format.
+ */
+int hvcall_trace_to(hvcall_machine *machine, const char *path, int format);
+
 /* Frees memory the library returned (hvcall_trace_json).  NULL is ignored. */
 void hvcall_free(void *p);
 
