@@ -90,20 +90,7 @@ internal static class TraceCommand
     private static int Events(CliContext context, string path, Func<Stream> openStandardInput, KvmReaderOptions options, bool asJson)
     {
         var writer = new TraceEventWriter(context.Out, asJson);
-        KvmReadResult result;
-        if (path == "-")
-        {
-            using var input = openStandardInput();
-            result = KvmTraceReader.Read(input, writer, options);
-        }
-        else
-        {
-            result = Open(path, p =>
-            {
-                using var input = new FileStream(p, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0);
-                return KvmTraceReader.Read(input, writer, options);
-            });
-        }
+        var result = Read(path, openStandardInput, writer, options);
         context.Out.Flush();
         CheckSomethingRead(path, result.Bytes, result.Binary, writer.AnythingRead, result.Lines);
         if (result.EndedInsideLine)
@@ -118,25 +105,28 @@ internal static class TraceCommand
         long slices, events;
         using (var sink = new KvmPerfettoSink(output))
         {
-            if (path == "-")
-            {
-                using var input = openStandardInput();
-                result = KvmTraceReader.Read(input, sink, options);
-            }
-            else
-            {
-                result = Open(path, p =>
-                {
-                    using var input = new FileStream(p, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0);
-                    return KvmTraceReader.Read(input, sink, options);
-                });
-            }
+            result = Read(path, openStandardInput, sink, options);
             slices = sink.Slices;
             events = sink.Events;
         }
         CheckSomethingRead(path, result.Bytes, result.Binary, events > 0, result.Lines);
         context.Out.WriteLine($"{timeline}: {slices} hypercall slices from {result.Lines} lines of {Name(path)}");
         return ExitCodes.Success;
+    }
+
+    // Reads the log line by line into a sink: standard input for "-", else the file (a missing one is a usage error).
+    private static KvmReadResult Read(string path, Func<Stream> openStandardInput, IKvmTraceSink sink, KvmReaderOptions options)
+    {
+        if (path == "-")
+        {
+            using var input = openStandardInput();
+            return KvmTraceReader.Read(input, sink, options);
+        }
+        return Open(path, p =>
+        {
+            using var input = new FileStream(p, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0);
+            return KvmTraceReader.Read(input, sink, options);
+        });
     }
 
     /// <summary>Exit code 2 only when nothing at all could be read: empty, binary, or text with no trace line in it.</summary>
