@@ -23,6 +23,7 @@ namespace HvCall.Tracing.Perfetto;
 public sealed class KvmPerfettoSink : IKvmTraceSink, IDisposable
 {
     private const int LogProcess = 1;
+    private readonly TraceEventJson _document;
     private readonly Utf8JsonWriter _json;
     private readonly HashSet<int> _processes = [];
     private readonly HashSet<(int Process, int Thread)> _threads = [];
@@ -32,10 +33,8 @@ public sealed class KvmPerfettoSink : IKvmTraceSink, IDisposable
     public KvmPerfettoSink(Stream output)
     {
         ArgumentNullException.ThrowIfNull(output);
-        _json = new Utf8JsonWriter(output);
-        _json.WriteStartObject();
-        _json.WriteString("displayTimeUnit", "ns");
-        _json.WriteStartArray("traceEvents");
+        _document = new TraceEventJson(output);
+        _json = _document.Writer;
     }
 
     /// <summary>Slices written (paired calls).</summary>
@@ -65,7 +64,7 @@ public sealed class KvmPerfettoSink : IKvmTraceSink, IDisposable
                 Instant(record, line, "acked sint", "sint", record.Word0);
                 break;
         }
-        Flush();
+        _document.FlushIfFull();
     }
 
     /// <inheritdoc/>
@@ -77,7 +76,7 @@ public sealed class KvmPerfettoSink : IKvmTraceSink, IDisposable
         var name = call.CatalogName ?? "unknown hypercall";
         if (!call.HasDone || call.Done.Clock == KvmClock.None)
         {
-            Instant(issued, default, name + " (no _done)", "code", call.Code.Value);
+            Instant(issued, default, name + " (no _done)", "code", call.Code.Value, category: "hypercall");
             return;
         }
         var (pid, tid) = Named(issued, default);
@@ -101,35 +100,17 @@ public sealed class KvmPerfettoSink : IKvmTraceSink, IDisposable
         _json.WriteEndObject();
         _json.WriteEndObject();
         Slices++;
-        Flush();
+        _document.FlushIfFull();
     }
 
     /// <summary>Ends the JSON document and flushes it.</summary>
-    public void Dispose()
-    {
-        _json.WriteEndArray();
-        _json.WriteEndObject();
-        _json.Flush();
-        _json.Dispose();
-    }
+    public void Dispose() => _document.Dispose();
 
-    private void Instant(in KvmRecord record, ReadOnlySpan<byte> line, string name, string key0, ulong value0, string? key1 = null, ulong value1 = 0)
+    private void Instant(in KvmRecord record, ReadOnlySpan<byte> line, string name, string key0, ulong value0, string? key1 = null, ulong value1 = 0,
+        string category = "synic")
     {
         var (pid, tid) = Named(record, line);
-        _json.WriteStartObject();
-        _json.WriteString("ph", "i");
-        _json.WriteString("s", "t");
-        _json.WriteNumber("pid", pid);
-        _json.WriteNumber("tid", tid);
-        _json.WriteNumber("ts", record.Time / 1000.0);
-        _json.WriteString("name", name);
-        _json.WriteString("cat", "synic");
-        _json.WriteStartObject("args");
-        _json.WriteNumber(key0, value0);
-        if (key1 is not null)
-            _json.WriteNumber(key1, value1);
-        _json.WriteEndObject();
-        _json.WriteEndObject();
+        _document.Instant(pid, tid, record.Time, name, category, key0, value0, key1, value1);
     }
 
     // The process is the thread group when printed, else the whole log; the thread is the task (pid, or the reader's key).
@@ -138,32 +119,12 @@ public sealed class KvmPerfettoSink : IKvmTraceSink, IDisposable
         var pid = record.Tgid > 0 ? record.Tgid : LogProcess;
         var tid = record.Pid > 0 ? record.Pid : (int)(record.Task & 0x3FFF_FFFF) | 0x4000_0000;
         if (_processes.Add(pid))
-            Metadata(pid, null, "process_name", pid == LogProcess ? "KVM trace" : $"tgid {pid}");
+            _document.Metadata(pid, null, "process_name", pid == LogProcess ? "KVM trace" : $"tgid {pid}");
         if (_threads.Add((pid, tid)))
         {
             var comm = line.IsEmpty || record.CommLength == 0 ? "task" : Encoding.UTF8.GetString(record.Comm(line));
-            Metadata(pid, tid, "thread_name", record.Pid > 0 ? $"{comm}-{record.Pid}" : comm);
+            _document.Metadata(pid, tid, "thread_name", record.Pid > 0 ? $"{comm}-{record.Pid}" : comm);
         }
         return (pid, tid);
-    }
-
-    private void Metadata(int pid, int? tid, string name, string label)
-    {
-        _json.WriteStartObject();
-        _json.WriteString("ph", "M");
-        _json.WriteNumber("pid", pid);
-        if (tid is { } thread)
-            _json.WriteNumber("tid", thread);
-        _json.WriteString("name", name);
-        _json.WriteStartObject("args");
-        _json.WriteString("name", label);
-        _json.WriteEndObject();
-        _json.WriteEndObject();
-    }
-
-    private void Flush()
-    {
-        if (_json.BytesPending >= 1 << 16)
-            _json.Flush();
     }
 }

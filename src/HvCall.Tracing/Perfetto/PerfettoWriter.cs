@@ -33,6 +33,7 @@ public sealed class PerfettoWriter : ITraceSink, IDisposable
     private static readonly JsonEncodedText Cat = JsonEncodedText.Encode("cat");
     private static readonly JsonEncodedText Args = JsonEncodedText.Encode("args");
 
+    private readonly TraceEventJson _document;
     private readonly Utf8JsonWriter _json;
     private readonly TraceStream _stream;
     private readonly HashSet<TraceTrack> _namedProcesses = [];
@@ -54,10 +55,8 @@ public sealed class PerfettoWriter : ITraceSink, IDisposable
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(executionNs);
         _stream = stream;
         ExecutionNs = executionNs;
-        _json = new Utf8JsonWriter(output);
-        _json.WriteStartObject();
-        _json.WriteString("displayTimeUnit", "ns");
-        _json.WriteStartArray("traceEvents");
+        _document = new TraceEventJson(output);
+        _json = _document.Writer;
     }
 
     /// <summary>How wide one execution of the hypercall instruction is drawn, in nanoseconds.</summary>
@@ -111,20 +110,11 @@ public sealed class PerfettoWriter : ITraceSink, IDisposable
                 Counter(traceEvent);
                 break;
         }
-        // The JSON writer buffers until flushed: hand what is pending to the stream in 64 KiB pieces, so memory
-        // stays constant however long the run.
-        if (_json.BytesPending >= 1 << 16)
-            _json.Flush();
+        _document.FlushIfFull();
     }
 
     /// <summary>Ends the JSON document and flushes it.</summary>
-    public void Dispose()
-    {
-        _json.WriteEndArray();
-        _json.WriteEndObject();
-        _json.Flush();
-        _json.Dispose();
-    }
+    public void Dispose() => _document.Dispose();
 
     private void Slices(in TraceEvent completed, OpenCall call)
     {
@@ -167,27 +157,8 @@ public sealed class PerfettoWriter : ITraceSink, IDisposable
         _json.WriteEndObject();
     }
 
-    private void Instant(in TraceEvent e, string category, string name, string? key0 = null, ulong value0 = 0, string? key1 = null, ulong value1 = 0)
-    {
-        var tid = Named(e.Track, e.Vp);
-        _json.WriteStartObject();
-        _json.WriteString(Ph, "i");
-        _json.WriteString("s", "t");
-        _json.WriteNumber(Pid, TraceIds.Process(e.Track));
-        _json.WriteNumber(Tid, tid);
-        _json.WriteNumber(Ts, e.Time / 1000.0);
-        _json.WriteString(Name, name);
-        _json.WriteString(Cat, category);
-        if (key0 is not null)
-        {
-            _json.WriteStartObject(Args);
-            _json.WriteNumber(key0, value0);
-            if (key1 is not null)
-                _json.WriteNumber(key1, value1);
-            _json.WriteEndObject();
-        }
-        _json.WriteEndObject();
-    }
+    private void Instant(in TraceEvent e, string category, string name, string? key0 = null, ulong value0 = 0, string? key1 = null, ulong value1 = 0) =>
+        _document.Instant(TraceIds.Process(e.Track), Named(e.Track, e.Vp), e.Time, name, category, key0, value0, key1, value1);
 
     private void Counter(in TraceEvent e)
     {
@@ -211,30 +182,13 @@ public sealed class PerfettoWriter : ITraceSink, IDisposable
         if (_namedProcesses.Add(track))
         {
             var label = _stream.TryDescribe(track, out var info) ? $"{info.LayerName} {info.PartitionName}" : $"L{track.Layer} partition {track.Partition}";
-            Metadata(pid, null, "process_name", label);
-            Metadata(pid, null, "process_sort_index", null, pid);
+            _document.Metadata(pid, null, "process_name", label);
+            _document.Metadata(pid, null, "process_sort_index", null, pid);
         }
         var tid = TraceIds.Task(track, vp);
         if (_namedThreads.Add(tid))
-            Metadata(pid, tid, "thread_name", $"vp {vp}");
+            _document.Metadata(pid, tid, "thread_name", $"vp {vp}");
         return tid;
-    }
-
-    private void Metadata(int pid, int? tid, string name, string? label, int sortIndex = 0)
-    {
-        _json.WriteStartObject();
-        _json.WriteString(Ph, "M");
-        _json.WriteNumber(Pid, pid);
-        if (tid is { } thread)
-            _json.WriteNumber(Tid, thread);
-        _json.WriteString(Name, name);
-        _json.WriteStartObject(Args);
-        if (label is not null)
-            _json.WriteString("name", label);
-        else
-            _json.WriteNumber("sort_index", sortIndex);
-        _json.WriteEndObject();
-        _json.WriteEndObject();
     }
 
     private static string MsrName(in TraceEvent e) => e.RoutedMsr switch
